@@ -1,0 +1,56 @@
+# sendrift: the two commands.
+#   make demo   install what is missing, build, run sweeps/example.json through
+#               mpirun on this machine, write results/example.h5 and its figures
+#   make test   install what is missing, build, run every test (ctest)
+# Other targets: deps, build, bench, asan, clean.  Variables: NP (ranks for the
+# demo, default 3: a controller and two workers), BUILD (build directory).
+
+BUILD   ?= build
+NP      ?= 3
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+PYTHON  ?= /usr/bin/python3
+DEB_PACKAGES = build-essential cmake pkg-config libopenmpi-dev openmpi-bin \
+               libhdf5-openmpi-dev hdf5-tools libcjson-dev libcunit1-dev \
+               librandom123-dev python3-h5py python3-numpy python3-matplotlib \
+               python3-scipy
+
+# Open MPI refuses to run as root unless told; more ranks than cores need
+# --oversubscribe.  Set only when running as root.
+ifeq ($(shell id -u),0)
+MPI_ENV = OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+endif
+MPI_ENV += OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1
+MPIRUN  = $(MPI_ENV) mpirun --oversubscribe
+
+.PHONY: all deps build test demo bench asan clean
+
+all: build
+
+deps:
+	@./tools/install-deps.sh $(DEB_PACKAGES)
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+demo: build
+	@mkdir -p results
+	$(MPIRUN) -n $(NP) $(BUILD)/sendrift run sweeps/example.json -o results/example.h5 --force
+	MPLBACKEND=Agg $(PYTHON) analysis/report results/example.h5 -o results/example-report
+	@echo "demo: results/example.h5, figures and report in results/example-report/"
+
+bench: build
+	./bench/run.sh $(BUILD)
+
+asan: deps
+	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DSD_SANITIZE=ON
+	cmake --build $(BUILD)-asan -j $(JOBS)
+	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure -j $(JOBS) --timeout 900
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan

@@ -1,0 +1,53 @@
+/* sendrift: error codes and messages.
+ *
+ * Every library function returns an sd_err (0 = success).  The function that
+ * detects a problem records a message naming what was wrong and where with
+ * sd_error(); callers propagate the code with SD_CALL() and may prepend
+ * context with sd_error_prefix().  Nothing in the library aborts on bad input.
+ */
+#ifndef SENDRIFT_ERROR_H
+#define SENDRIFT_ERROR_H
+
+#include <stddef.h>
+
+typedef enum {
+    SD_OK = 0,
+    SD_ERR_INPUT = 1,    /* bad user input: sweep file, option, parameter   */
+    SD_ERR_IO = 2,       /* file system: open, read, write, full disk       */
+    SD_ERR_MPI = 3,      /* an MPI call failed                              */
+    SD_ERR_HDF5 = 4,     /* an HDF5 call failed                             */
+    SD_ERR_NOMEM = 5,    /* allocation failed or would exceed memory        */
+    SD_ERR_MODEL = 6,    /* a model run failed (NaN, divergence, ...)       */
+    SD_ERR_INTERNAL = 7, /* a bug: an invariant did not hold                */
+    SD_ERR_INTERRUPTED = 8 /* stopped by a signal before it finished        */
+} sd_err;
+
+/* Record a printf-style message for code and return code. */
+int sd_error(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Prepend "context: " to the current message; returns code unchanged. */
+int sd_error_prefix(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The last message recorded ("" when none). */
+const char *sd_error_message(void);
+
+/* A short name for a code ("bad input", "I/O error", ...). */
+const char *sd_error_name(int code);
+
+void sd_error_clear(void);
+
+/* Propagate a non-zero code to the caller. */
+#define SD_CALL(expr)                                                       \
+    do {                                                                    \
+        int sd_call_rc_ = (expr);                                           \
+        if (sd_call_rc_ != SD_OK) return sd_call_rc_;                       \
+    } while (0)
+
+/* Allocation helpers that record SD_ERR_NOMEM with the size asked for. */
+void *sd_malloc(size_t n, const char *what);
+void *sd_calloc(size_t count, size_t size, const char *what);
+char *sd_strdup(const char *s);
+
+#endif

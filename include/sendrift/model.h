@@ -1,0 +1,123 @@
+/* sendrift: the model interface.
+ *
+ * A model is a small class: a table of the parameters it accepts, the outputs
+ * it reports, and create / advance / observe / summarize / destroy.  The sweep
+ * knows nothing of biology: it builds a parameter set for a run, creates the
+ * model on the run's worker-group communicator, advances it through the output
+ * times, collects one time-series row per output time and the summary scalars
+ * at the end, and destroys it.
+ */
+#ifndef SENDRIFT_MODEL_H
+#define SENDRIFT_MODEL_H
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    SD_PARAM_REAL = 0,   /* a real number in [min, max]                     */
+    SD_PARAM_INT = 1,    /* a whole number in [min, max]                    */
+    SD_PARAM_CHOICE = 2  /* one string of choices[]                         */
+} sd_param_type;
+
+typedef struct {
+    const char *name;
+    const char *unit;        /* "1" for dimensionless                       */
+    const char *description;
+    sd_param_type type;
+    double def;              /* default (REAL, INT)                         */
+    double min, max;         /* allowed closed range (REAL, INT)            */
+    const char *const *choices; /* NULL-terminated list (CHOICE)            */
+    const char *def_choice;  /* default (CHOICE)                            */
+    int fixed_only;          /* 1: may be set in model.params, not swept    */
+} sd_param_def;
+
+/* One parameter value of a run: a number, or a choice (then value is the
+ * index of the choice in the definition's choices[]). */
+typedef struct {
+    const char *name;
+    double value;
+    const char *choice;      /* NULL unless the parameter is a CHOICE       */
+} sd_pvalue;
+
+/* Every parameter a model run sees: defaults, then model.params, then the
+ * run's axis values.  Names and strings are borrowed from the sweep. */
+typedef struct {
+    sd_pvalue *v;
+    size_t n;
+} sd_paramset;
+
+/* Lookups return the value, or the model's default when absent. */
+double sd_paramset_real(const sd_paramset *p, const char *name, double def);
+const char *sd_paramset_choice(const sd_paramset *p, const char *name,
+                               const char *def);
+int sd_paramset_has(const sd_paramset *p, const char *name);
+
+typedef struct {
+    const char *name;
+    const char *unit;
+    const char *description;
+} sd_metric_def;
+
+/* What every run of a sweep reports: the same for all runs, so that the
+ * result file can be laid out before the first run. */
+typedef struct {
+    size_t n_times;
+    double *times;            /* n_times output times (owned)               */
+    const char *time_unit;
+    size_t n_series;
+    const sd_metric_def *series;   /* time-series metrics (static)          */
+    size_t n_summary;
+    const sd_metric_def *summary;  /* end-of-run scalars (static)           */
+} sd_layout;
+
+void sd_layout_free(sd_layout *l);
+
+typedef struct {
+    uint64_t run;            /* run id                                      */
+    uint64_t point;          /* design point                                */
+    uint64_t replicate;      /* replicate of that point                     */
+    uint64_t seed;           /* the sweep's seed                            */
+} sd_run_info;
+
+typedef struct sd_model_class {
+    const char *name;
+    const char *description;
+    const sd_param_def *params;  /* table of n_params entries               */
+    size_t n_params;
+    /* Optional: definitions for names not in the table (families such as
+     * x1, x2, ... of any length).  Returns 1 and fills def when the name is
+     * accepted, 0 otherwise; def->name is left to the caller. */
+    int (*lookup)(const char *name, sd_param_def *def);
+    /* Outputs, given the parameters shared by all runs (defaults and
+     * model.params; fixed_only parameters are never swept). */
+    int (*layout)(const sd_paramset *base, sd_layout *out);
+    /* Optional: relative cost of a run, to hand out the longest first. */
+    double (*cost)(const sd_paramset *p);
+    /* Create a run on comm (every rank of the worker group calls it). */
+    int (*create)(const sd_paramset *p, const sd_run_info *info,
+                  MPI_Comm comm, void **state);
+    /* Advance to time t (collective over the group). */
+    int (*advance)(void *state, double t);
+    /* The time-series row at the current time (collective; the values are
+     * needed on rank 0 of the group only). */
+    int (*observe)(void *state, double *row);
+    /* The summary scalars at the end of the run (collective; rank 0). */
+    int (*summarize)(void *state, double *summary);
+    void (*destroy)(void *state);
+} sd_model_class;
+
+/* The registry of models compiled in. */
+const sd_model_class *sd_model_find(const char *name);
+const sd_model_class *const *sd_model_all(size_t *n);
+
+/* Find a parameter's definition: the table first, then lookup().  Returns 1
+ * when found. */
+int sd_model_param(const sd_model_class *m, const char *name,
+                   sd_param_def *def);
+
+/* For families of parameters: 1 when name is prefix followed by a decimal
+ * number k >= 1 (no sign, no leading zero), with *k set. */
+int sd_param_family(const char *name, const char *prefix, unsigned long *k);
+
+#endif

@@ -1,0 +1,62 @@
+/* sendrift: the result file (one parallel HDF5 file per sweep).
+ *
+ * Layout: docs/output-format.md.  Every dataset is created collectively, at
+ * full size, before the first run; a finished run's rows are written by its
+ * group's leader with independent MPI-IO, and its status flag is written
+ * last, so a file cut short by a kill holds only complete runs marked done.
+ */
+#ifndef SENDRIFT_RESULTS_H
+#define SENDRIFT_RESULTS_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "sendrift/config.h"
+#include "sendrift/design.h"
+#include "sendrift/model.h"
+
+typedef enum {
+    SD_RUN_PENDING = 0,
+    SD_RUN_DONE = 1,
+    SD_RUN_FAILED = 2
+} sd_run_status;
+
+/* Longest message kept per run (bytes, including the terminating NUL). */
+#define SD_RUN_MESSAGE_LEN 256
+
+typedef struct sd_results sd_results;
+
+typedef struct {
+    int force;               /* overwrite an existing file                  */
+} sd_results_opts;
+
+/* Create path on comm (collective) and write the sweep's metadata and the
+ * whole /design.  Fails with a clear message, on every rank, when the file
+ * exists (unless force) or cannot be created. */
+int sd_results_create(const char *path, MPI_Comm comm, const sd_sweep *s,
+                      const sd_design *d, const sd_layout *layout,
+                      const sd_results_opts *opts, sd_results **out);
+
+/* Write one finished run (independent: called by one rank).  series holds
+ * n_series x n_times values, metric-major (NULL when the layout has none or
+ * output.timeseries is off); summary n_summary values.  The status is
+ * written after everything else. */
+int sd_results_write_run(sd_results *r, uint64_t run, const double *series,
+                         const double *summary, double wall_seconds,
+                         int group, sd_run_status status, const char *message);
+
+/* Make everything written so far durable (collective). */
+int sd_results_flush(sd_results *r);
+
+/* Close (collective); *r becomes NULL even on error. */
+int sd_results_close(sd_results **r);
+
+/* The digest of everything that fixes a sweep's runs and their outputs:
+ * model, fixed parameters, axes, design, replicates, seed, output layout. */
+void sd_results_digest(const sd_sweep *s, const sd_layout *layout, char out[17]);
+
+/* Estimated size of the result file in bytes. */
+uint64_t sd_results_estimate_bytes(const sd_sweep *s, const sd_design *d,
+                                   const sd_layout *layout);
+
+#endif

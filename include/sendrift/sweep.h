@@ -1,0 +1,45 @@
+/* sendrift: running a sweep (the controller and the worker groups).
+ *
+ * Rank 0 of the communicator is the controller; the other ranks form worker
+ * groups of P ranks (MPI_Comm_split).  The controller hands out run ids,
+ * longest expected first when the model gives a cost hint, one at a time as
+ * groups ask; a group's leader broadcasts the id to its group, the group
+ * runs the model, and the leader writes the run's rows.  The controller
+ * sleeps between polls instead of spinning.  With one rank in total, that
+ * rank does both jobs.
+ */
+#ifndef SENDRIFT_SWEEP_H
+#define SENDRIFT_SWEEP_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "sendrift/config.h"
+
+typedef struct {
+    const char *output;       /* result file path                           */
+    int ranks_per_sim;        /* P >= 1                                     */
+    int force;                /* overwrite an existing result file          */
+    int quiet;                /* no progress output                         */
+    double progress_interval; /* seconds between plain progress lines       */
+} sd_sweep_opts;
+
+typedef struct {
+    uint64_t runs;            /* runs in the sweep                          */
+    uint64_t done, failed;    /* finished in this session                   */
+    int groups;               /* worker groups                              */
+    double seconds;           /* wall time of the run phase                 */
+    double controller_cpu;    /* CPU seconds used by rank 0 in that phase   */
+} sd_sweep_report;
+
+/* Run the whole sweep on comm (collective).  Returns SD_OK when every run
+ * finished (some may have failed: see report->failed), an error otherwise;
+ * the same code on every rank. */
+int sd_sweep_run(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *opts,
+                 sd_sweep_report *report);
+
+/* How ranks are laid out: groups of P after the controller. */
+int sd_sweep_layout(int world_size, int P, int *groups, int *idle, char *msg,
+                    size_t msglen);
+
+#endif

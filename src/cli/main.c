@@ -1,0 +1,356 @@
+/* sendrift: the command line.  It parses arguments and calls the library. */
+#include <getopt.h>
+#include <hdf5.h>
+#include <math.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sendrift/config.h"
+#include "sendrift/design.h"
+#include "sendrift/error.h"
+#include "sendrift/model.h"
+#include "sendrift/results.h"
+#include "sendrift/sweep.h"
+#include "sendrift/version.h"
+
+/* Exit statuses (documented in README.md). */
+enum {
+    SD_EXIT_OK = 0,          /* every run done                              */
+    SD_EXIT_USAGE = 2,       /* bad command line or sweep file              */
+    SD_EXIT_ERROR = 3,       /* the sweep could not go on (I/O, MPI, ...)   */
+    SD_EXIT_FAILED_RUNS = 4  /* finished, but some runs failed              */
+};
+
+static int sd_rank;
+
+static void usage(FILE *out)
+{
+    fputs("Usage: mpirun -n N sendrift run SWEEP.json [-o OUT.h5] [options]\n"
+          "       sendrift check SWEEP.json [--all]\n"
+          "       sendrift models [NAME]\n"
+          "       sendrift --help | --version\n"
+          "\n"
+          "Commands:\n"
+          "  run      run every run of the sweep and write one HDF5 result file.\n"
+          "           Rank 0 hands out runs; the other ranks form worker groups.\n"
+          "  check    validate the sweep file and print the expanded design (runs,\n"
+          "           parameters, ranges, estimated output size) without running.\n"
+          "  models   list the models and their parameters (with units and ranges).\n"
+          "\n"
+          "Options of run:\n"
+          "  -o, --output FILE         result file (default: output.file of the sweep,\n"
+          "                            else NAME.h5 after the sweep's name)\n"
+          "  -P, --ranks-per-sim P     ranks per simulation (worker group size; 1)\n"
+          "  -f, --force               overwrite an existing result file\n"
+          "  -q, --quiet               no progress output\n"
+          "      --progress-interval S seconds between progress lines when stderr is\n"
+          "                            not a terminal (10)\n"
+          "Options of check:\n"
+          "      --all                 print every run, not the first 10\n"
+          "\n"
+          "Exit status: 0 all runs done; 2 bad command line or sweep file; 3 the sweep\n"
+          "could not go on (I/O, MPI, HDF5); 4 finished with failed runs.\n",
+          out);
+}
+
+static void version(void)
+{
+    char mpiver[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len;
+    unsigned maj, min, rel;
+    MPI_Get_library_version(mpiver, &len);
+    char *nl = strchr(mpiver, '\n');
+    if (nl) *nl = '\0';
+    H5get_libversion(&maj, &min, &rel);
+    printf("sendrift %s (git %s)\nMPI: %s\nHDF5: %u.%u.%u\n", SD_VERSION, SD_GIT_COMMIT, mpiver,
+           maj, min, rel);
+}
+
+static int fail(int code, int exit_status)
+{
+    if (sd_rank == 0) fprintf(stderr, "sendrift: error: %s\n", sd_error_message());
+    (void)code;
+    return exit_status;
+}
+
+static const char *const *choice_list(const sd_param_def *d) { return d->choices; }
+
+static void print_param(const sd_param_def *d)
+{
+    printf("  %-22s %-6s ", d->name ? d->name : "?", d->unit ? d->unit : "1");
+    if (d->type == SD_PARAM_CHOICE) {
+        printf("choice of");
+        for (const char *const *c = choice_list(d); c && *c; c++) printf(" %s", *c);
+        printf(" (default %s)", d->def_choice);
+    } else {
+        printf("%s in [%g, %g] (default %g)", d->type == SD_PARAM_INT ? "int" : "real", d->min,
+               d->max, d->def);
+    }
+    if (d->fixed_only) printf(" [fixed: model.params only]");
+    printf("\n  %-22s %s\n", "", d->description ? d->description : "");
+}
+
+static int cmd_models(int argc, char **argv)
+{
+    size_t n;
+    const sd_model_class *const *all = sd_model_all(&n);
+    const char *want = argc > 0 ? argv[0] : NULL;
+    if (want && !sd_model_find(want)) {
+        sd_error(SD_ERR_INPUT, "no model \"%s\"; run `sendrift models` for the list", want);
+        return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
+    }
+    if (sd_rank != 0) return SD_EXIT_OK;
+    for (size_t i = 0; i < n; i++) {
+        if (want && strcmp(want, all[i]->name) != 0) continue;
+        printf("%s: %s\n", all[i]->name, all[i]->description);
+        if (!want) continue;
+        printf("parameters:\n");
+        for (size_t k = 0; k < all[i]->n_params; k++) print_param(&all[i]->params[k]);
+        if (all[i]->lookup) printf("  (and parameter families: see the model's documentation)\n");
+    }
+    return SD_EXIT_OK;
+}
+
+static const char *design_name(sd_design_type t)
+{
+    static const char *const names[] = {"grid", "list", "lhs", "sobol", "morris", "random"};
+    return names[t];
+}
+
+static void human_bytes(double b, char *buf, size_t n)
+{
+    const char *u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int i = 0;
+    while (b >= 1024 && i < 4) {
+        b /= 1024;
+        i++;
+    }
+    snprintf(buf, n, "%.1f %s", b, u[i]);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    int all = 0;
+    const char *path = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--all") == 0)
+            all = 1;
+        else if (argv[i][0] == '-') {
+            sd_error(SD_ERR_INPUT, "check: unknown option %s (see --help)", argv[i]);
+            return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
+        } else if (!path)
+            path = argv[i];
+        else {
+            sd_error(SD_ERR_INPUT, "check: one sweep file at a time (got %s and %s)", path, argv[i]);
+            return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
+        }
+    }
+    if (!path) {
+        sd_error(SD_ERR_INPUT, "check: give a sweep file: sendrift check SWEEP.json");
+        return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
+    }
+    sd_sweep *s = NULL;
+    sd_design *d = NULL;
+    sd_layout l;
+    sd_paramset base = {0};
+    memset(&l, 0, sizeof l);
+    int rc = sd_sweep_load(path, MPI_COMM_WORLD, &s);
+    if (rc != SD_OK) return fail(rc, SD_EXIT_USAGE);
+    rc = sd_design_create(s, &d);
+    if (rc == SD_OK) rc = sd_sweep_base_params(s, &base);
+    if (rc == SD_OK) rc = s->model->layout(&base, &l);
+    if (rc != SD_OK) {
+        sd_paramset_free(&base);
+        sd_design_destroy(&d);
+        sd_sweep_destroy(&s);
+        return fail(rc, rc == SD_ERR_INPUT ? SD_EXIT_USAGE : SD_EXIT_ERROR);
+    }
+    if (sd_rank == 0) {
+        size_t D = sd_design_dim(d);
+        char size[32];
+        human_bytes((double)sd_results_estimate_bytes(s, d, &l), size, sizeof size);
+        printf("%s: valid\n", path);
+        printf("name:        %s\n", s->name);
+        printf("model:       %s\n", s->model->name);
+        printf("design:      %s", design_name(s->design.type));
+        if (s->design.type == SD_DESIGN_SOBOL)
+            printf(" (N = %llu base points, %s, skip %llu)",
+                   (unsigned long long)s->design.samples,
+                   s->design.second_order ? "second order" : "first and total order",
+                   (unsigned long long)s->design.skip);
+        if (s->design.type == SD_DESIGN_MORRIS)
+            printf(" (%llu trajectories, %u levels)", (unsigned long long)s->design.trajectories,
+                   s->design.levels);
+        if (s->design.type == SD_DESIGN_LHS || s->design.type == SD_DESIGN_RANDOM)
+            printf(" (%llu samples)", (unsigned long long)s->design.samples);
+        printf("\npoints:      %llu\nreplicates:  %llu\nruns:        %llu\nseed:        %llu\n",
+               (unsigned long long)sd_design_points(d), (unsigned long long)s->replicates,
+               (unsigned long long)sd_design_runs(d), (unsigned long long)s->seed);
+        printf("outputs:     %zu time series x %zu times, %zu summaries\n",
+               s->output_timeseries ? l.n_series : 0, l.n_times, l.n_summary);
+        printf("result file: about %s\n", size);
+        printf("parameters (%zu swept):\n", D);
+        for (size_t k = 0; k < D; k++) {
+            const sd_axis *a = &s->axes[k];
+            printf("  %-20s %-6s ", a->name, a->def.unit ? a->def.unit : "1");
+            if (a->kind == SD_AXIS_RANGE) {
+                printf("range [%g, %g] %s", a->min, a->max, a->log ? "log" : "lin");
+                if (a->levels) printf(", %zu levels", a->levels);
+            } else {
+                printf("%zu values:", a->n_values);
+                for (size_t j = 0; j < a->n_values; j++) {
+                    if (a->kind == SD_AXIS_CHOICES)
+                        printf(" %s", a->choices[j]);
+                    else
+                        printf(" %g", a->values[j]);
+                }
+            }
+            printf("\n");
+        }
+        if (s->n_fixed) {
+            printf("fixed (model.params):\n");
+            for (size_t k = 0; k < s->n_fixed; k++) {
+                if (s->fixed[k].choice)
+                    printf("  %-20s %s\n", s->fixed[k].name, s->fixed[k].choice);
+                else
+                    printf("  %-20s %g %s\n", s->fixed[k].name, s->fixed[k].value,
+                           s->fixed[k].def.unit ? s->fixed[k].def.unit : "");
+            }
+        }
+        uint64_t runs = sd_design_runs(d), show = all ? runs : (runs < 10 ? runs : 10);
+        double *x = calloc(D + 1, sizeof *x);
+        printf("runs:\n  %8s %6s %4s", "run", "point", "rep");
+        for (size_t k = 0; k < D; k++) printf(" %14s", s->axes[k].name);
+        printf("\n");
+        for (uint64_t r = 0; x && r < show; r++) {
+            uint64_t pt, rep;
+            sd_design_split(d, r, &pt, &rep);
+            if (sd_design_point(d, pt, x) != SD_OK) break;
+            printf("  %8llu %6llu %4llu", (unsigned long long)r, (unsigned long long)pt,
+                   (unsigned long long)rep);
+            for (size_t k = 0; k < D; k++) {
+                if (s->axes[k].kind == SD_AXIS_CHOICES)
+                    printf(" %14s", s->axes[k].choices[(size_t)x[k]]);
+                else
+                    printf(" %14.6g", x[k]);
+            }
+            printf("\n");
+        }
+        if (show < runs)
+            printf("  ... %llu more (--all prints them)\n", (unsigned long long)(runs - show));
+        free(x);
+    }
+    sd_layout_free(&l);
+    sd_paramset_free(&base);
+    sd_design_destroy(&d);
+    sd_sweep_destroy(&s);
+    return SD_EXIT_OK;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"ranks-per-sim", required_argument, NULL, 'P'},
+        {"force", no_argument, NULL, 'f'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"progress-interval", required_argument, NULL, 'i'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    sd_sweep_opts o = {NULL, 1, 0, 0, 10.0};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "o:P:fqh", longopts, NULL)) != -1) {
+        char *end = NULL;
+        switch (c) {
+        case 'o': o.output = optarg; break;
+        case 'P':
+            o.ranks_per_sim = (int)strtol(optarg, &end, 10);
+            if (!end || *end || o.ranks_per_sim < 1) {
+                sd_error(SD_ERR_INPUT, "--ranks-per-sim: \"%s\" is not a whole number >= 1", optarg);
+                return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
+            }
+            break;
+        case 'f': o.force = 1; break;
+        case 'q': o.quiet = 1; break;
+        case 'i':
+            o.progress_interval = strtod(optarg, &end);
+            if (!end || *end || !(o.progress_interval > 0)) {
+                sd_error(SD_ERR_INPUT, "--progress-interval: \"%s\" is not a positive number", optarg);
+                return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
+            }
+            break;
+        case 'h':
+            if (sd_rank == 0) usage(stdout);
+            return SD_EXIT_OK;
+        default:
+            sd_error(SD_ERR_INPUT, "run: unknown option or missing value: %s (see --help)",
+                     argv[optind - 1]);
+            return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
+        }
+    }
+    if (optind != argc - 1) {
+        sd_error(SD_ERR_INPUT, "run: give exactly one sweep file: sendrift run SWEEP.json -o OUT.h5");
+        return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
+    }
+    sd_sweep *s = NULL;
+    int rc = sd_sweep_load(argv[optind], MPI_COMM_WORLD, &s);
+    if (rc != SD_OK) return fail(rc, SD_EXIT_USAGE);
+    char fallback[4096];
+    if (!o.output) {
+        if (s->output_file) {
+            o.output = s->output_file;
+        } else {
+            snprintf(fallback, sizeof fallback, "%s.h5", s->name);
+            o.output = fallback;
+        }
+    }
+    sd_sweep_report rep;
+    rc = sd_sweep_run(s, MPI_COMM_WORLD, &o, &rep);
+    sd_sweep_destroy(&s);
+    if (rc != SD_OK) return fail(rc, rc == SD_ERR_INPUT ? SD_EXIT_USAGE : SD_EXIT_ERROR);
+    if (sd_rank == 0 && !o.quiet) {
+        fprintf(stderr,
+                "sendrift: wrote %s: %llu runs, %llu done, %llu failed, in %.3f s "
+                "(%.1f runs/s; %d worker group%s; controller CPU %.1f%% of its wall time)\n",
+                o.output, (unsigned long long)rep.runs, (unsigned long long)rep.done,
+                (unsigned long long)rep.failed, rep.seconds,
+                rep.seconds > 0 ? (double)(rep.done + rep.failed) / rep.seconds : 0.0,
+                rep.groups, rep.groups == 1 ? "" : "s",
+                rep.seconds > 0 ? 100.0 * rep.controller_cpu / rep.seconds : 0.0);
+    }
+    return rep.failed ? SD_EXIT_FAILED_RUNS : SD_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &sd_rank);
+    int status;
+    if (argc < 2) {
+        if (sd_rank == 0) usage(stderr);
+        status = SD_EXIT_USAGE;
+    } else if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+               strcmp(argv[1], "help") == 0) {
+        if (sd_rank == 0) usage(stdout);
+        status = SD_EXIT_OK;
+    } else if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        if (sd_rank == 0) version();
+        status = SD_EXIT_OK;
+    } else if (strcmp(argv[1], "run") == 0) {
+        status = cmd_run(argc - 1, argv + 1);
+    } else if (strcmp(argv[1], "check") == 0) {
+        status = cmd_check(argc - 2, argv + 2);
+    } else if (strcmp(argv[1], "models") == 0) {
+        status = cmd_models(argc - 2, argv + 2);
+    } else {
+        sd_error(SD_ERR_INPUT, "unknown command \"%s\"; commands: run, check, models (see --help)",
+                 argv[1]);
+        status = fail(SD_ERR_INPUT, SD_EXIT_USAGE);
+    }
+    MPI_Finalize();
+    return status;
+}

@@ -1,0 +1,812 @@
+/* sendrift: the result file (see include/sendrift/results.h and
+ * docs/output-format.md).
+ *
+ * Every dataset is contiguous, allocated early and filled with its fill value
+ * (NaN for data) at creation, so that afterwards any single rank may write a
+ * run's rows with independent MPI-IO without touching file metadata.  The
+ * metadata is flushed once after creation: a process killed later leaves a
+ * file that opens, in which every run marked done has all of its rows.
+ */
+#include "sendrift/results.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sendrift/error.h"
+#include "sendrift/version.h"
+
+#define SD_FORMAT_VERSION 1
+
+struct sd_results {
+    char *path;
+    hid_t file;
+    hid_t status_type;
+    hid_t message_type;
+    hid_t d_status, d_message, d_wall, d_group;
+    hid_t *d_series;
+    size_t n_series;
+    hid_t *d_summary;
+    size_t n_summary;
+    size_t n_times;
+    uint64_t n_runs;
+};
+
+/* ---- HDF5 error detail ------------------------------------------------- */
+
+typedef struct {
+    char text[512];
+} sd_h5_detail;
+
+static herr_t sd_h5_walk(unsigned n, const H5E_error2_t *e, void *data)
+{
+    sd_h5_detail *d = data;
+    /* Keep the innermost description that says something. */
+    (void)n;
+    if (e->desc && e->desc[0]) snprintf(d->text, sizeof d->text, "%s", e->desc);
+    return 0;
+}
+
+/* Record an HDF5 failure: what we tried, and the library's own reason. */
+static int sd_h5_error(const char *path, const char *what)
+{
+    sd_h5_detail d = {{0}};
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, sd_h5_walk, &d);
+    H5Eclear2(H5E_DEFAULT);
+    if (errno && (errno == ENOSPC || errno == EDQUOT || errno == EACCES || errno == EIO))
+        return sd_error(SD_ERR_HDF5, "%s: %s failed: %s (%s)", path, what,
+                        d.text[0] ? d.text : "HDF5 error", strerror(errno));
+    return sd_error(SD_ERR_HDF5, "%s: %s failed%s%s", path, what,
+                    d.text[0] ? ": " : "", d.text);
+}
+
+#define H5TRY(expr, what)                                                    \
+    do {                                                                     \
+        if ((expr) < 0) {                                                    \
+            rc = sd_h5_error(r->path, what);                                 \
+            goto done;                                                       \
+        }                                                                    \
+    } while (0)
+
+/* ---- attributes --------------------------------------------------------- */
+
+static herr_t sd_attr_write(hid_t obj, const char *name, hid_t type, hid_t space,
+                            const void *buf)
+{
+    hid_t a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0) return -1;
+    herr_t st = H5Awrite(a, type, buf);
+    H5Aclose(a);
+    return st;
+}
+
+static herr_t sd_attr_str(hid_t obj, const char *name, const char *value)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    hid_t s = H5Screate(H5S_SCALAR);
+    herr_t st = sd_attr_write(obj, name, t, s, &value);
+    H5Sclose(s);
+    H5Tclose(t);
+    return st;
+}
+
+static herr_t sd_attr_strs(hid_t obj, const char *name, const char *const *values,
+                           size_t n)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    hsize_t dim = n;
+    hid_t s = n ? H5Screate_simple(1, &dim, NULL) : H5Screate(H5S_NULL);
+    herr_t st = n ? sd_attr_write(obj, name, t, s, values)
+                  : sd_attr_write(obj, name, t, s, NULL);
+    H5Sclose(s);
+    H5Tclose(t);
+    return st;
+}
+
+static herr_t sd_attr_u64(hid_t obj, const char *name, uint64_t v)
+{
+    hid_t s = H5Screate(H5S_SCALAR);
+    herr_t st = sd_attr_write(obj, name, H5T_NATIVE_UINT64, s, &v);
+    H5Sclose(s);
+    return st;
+}
+
+static herr_t sd_attr_int(hid_t obj, const char *name, int v)
+{
+    hid_t s = H5Screate(H5S_SCALAR);
+    herr_t st = sd_attr_write(obj, name, H5T_NATIVE_INT, s, &v);
+    H5Sclose(s);
+    return st;
+}
+
+static herr_t sd_attr_doubles(hid_t obj, const char *name, const double *v, size_t n)
+{
+    hsize_t dim = n;
+    hid_t s = n ? H5Screate_simple(1, &dim, NULL) : H5Screate(H5S_NULL);
+    herr_t st = sd_attr_write(obj, name, H5T_NATIVE_DOUBLE, s, n ? v : NULL);
+    H5Sclose(s);
+    return st;
+}
+
+static herr_t sd_attr_meta(hid_t obj, const char *units, const char *description)
+{
+    if (units && sd_attr_str(obj, "units", units) < 0) return -1;
+    return sd_attr_str(obj, "description", description);
+}
+
+/* ---- datasets ----------------------------------------------------------- */
+
+/* A contiguous dataset, allocated and filled at creation (fill may be NULL
+ * for the type's zero). */
+static hid_t sd_dataset(hid_t loc, const char *name, hid_t type, int rank,
+                        const hsize_t *dims, const void *fill, const char *units,
+                        const char *description)
+{
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t d = -1;
+    if (space < 0 || dcpl < 0) goto out;
+    if (H5Pset_layout(dcpl, H5D_CONTIGUOUS) < 0) goto out;
+    if (H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) < 0) goto out;
+    if (H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC) < 0) goto out;
+    if (fill && H5Pset_fill_value(dcpl, type, fill) < 0) goto out;
+    d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (d >= 0 && sd_attr_meta(d, units, description) < 0) {
+        H5Dclose(d);
+        d = -1;
+    }
+out:
+    if (dcpl >= 0) H5Pclose(dcpl);
+    if (space >= 0) H5Sclose(space);
+    return d;
+}
+
+static hid_t sd_group(hid_t loc, const char *name, const char *description)
+{
+    hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g >= 0 && sd_attr_str(g, "description", description) < 0) {
+        H5Gclose(g);
+        return -1;
+    }
+    return g;
+}
+
+/* Write rows [row0, row0 + nrows) of a 2-D (runs x ncols) or 1-D dataset
+ * collectively: every rank calls it, with its own (possibly empty) block. */
+static herr_t sd_write_rows_coll(hid_t d, hid_t memtype, uint64_t row0, uint64_t nrows,
+                                 hsize_t ncols, int rank, const void *buf)
+{
+    hid_t fspace = H5Dget_space(d);
+    hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+    hid_t mspace = -1;
+    herr_t st = -1;
+    hsize_t start[2] = {row0, 0}, count[2] = {nrows, ncols};
+    if (fspace < 0 || dxpl < 0) goto out;
+    if (H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE) < 0) goto out;
+    if (nrows == 0 || (rank == 2 && ncols == 0)) {
+        H5Sselect_none(fspace);
+        hsize_t one = 1;
+        mspace = H5Screate_simple(1, &one, NULL);
+        H5Sselect_none(mspace);
+    } else {
+        if (H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0)
+            goto out;
+        mspace = H5Screate_simple(rank, count, NULL);
+    }
+    if (mspace < 0) goto out;
+    st = H5Dwrite(d, memtype, mspace, fspace, dxpl, buf);
+out:
+    if (mspace >= 0) H5Sclose(mspace);
+    if (dxpl >= 0) H5Pclose(dxpl);
+    if (fspace >= 0) H5Sclose(fspace);
+    return st;
+}
+
+/* Independent write of one row of a 2-D dataset, or one element of 1-D. */
+static herr_t sd_write_row(hid_t d, hid_t memtype, uint64_t row, hsize_t ncols, int rank,
+                           const void *buf)
+{
+    hid_t fspace = H5Dget_space(d);
+    hid_t mspace = -1;
+    herr_t st = -1;
+    hsize_t start[2] = {row, 0}, count[2] = {1, ncols};
+    if (fspace < 0) return -1;
+    if (H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0) goto out;
+    mspace = H5Screate_simple(rank, count, NULL);
+    if (mspace < 0) goto out;
+    st = H5Dwrite(d, memtype, mspace, fspace, H5P_DEFAULT, buf);
+out:
+    if (mspace >= 0) H5Sclose(mspace);
+    H5Sclose(fspace);
+    return st;
+}
+
+/* ---- digest and size ------------------------------------------------------ */
+
+typedef struct {
+    uint64_t h;
+} sd_fnv;
+
+static void sd_fnv_bytes(sd_fnv *f, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) {
+        f->h ^= b[i];
+        f->h *= 0x100000001b3ULL;
+    }
+}
+
+static void sd_fnv_str(sd_fnv *f, const char *s)
+{
+    sd_fnv_bytes(f, s, strlen(s) + 1);
+}
+
+static void sd_fnv_f64(sd_fnv *f, double v)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%a", v);
+    sd_fnv_str(f, buf);
+}
+
+static void sd_fnv_u64(sd_fnv *f, uint64_t v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
+    sd_fnv_str(f, buf);
+}
+
+void sd_results_digest(const sd_sweep *s, const sd_layout *l, char out[17])
+{
+    sd_fnv f = {0xcbf29ce484222325ULL};
+    sd_fnv_str(&f, s->model->name);
+    for (size_t i = 0; i < s->n_fixed; i++) {
+        sd_fnv_str(&f, s->fixed[i].name);
+        sd_fnv_f64(&f, s->fixed[i].value);
+        sd_fnv_str(&f, s->fixed[i].choice ? s->fixed[i].choice : "");
+    }
+    for (size_t d = 0; d < s->n_axes; d++) {
+        const sd_axis *a = &s->axes[d];
+        sd_fnv_str(&f, a->name);
+        sd_fnv_u64(&f, (uint64_t)a->kind);
+        sd_fnv_f64(&f, a->min);
+        sd_fnv_f64(&f, a->max);
+        sd_fnv_u64(&f, (uint64_t)a->log);
+        sd_fnv_u64(&f, a->levels);
+        for (size_t k = 0; k < a->n_values; k++) {
+            if (a->kind == SD_AXIS_CHOICES)
+                sd_fnv_str(&f, a->choices[k]);
+            else
+                sd_fnv_f64(&f, a->values[k]);
+        }
+    }
+    sd_fnv_u64(&f, (uint64_t)s->design.type);
+    sd_fnv_u64(&f, s->design.samples);
+    sd_fnv_u64(&f, (uint64_t)s->design.second_order);
+    sd_fnv_u64(&f, s->design.skip);
+    sd_fnv_u64(&f, s->design.trajectories);
+    sd_fnv_u64(&f, s->design.levels);
+    sd_fnv_u64(&f, s->replicates);
+    sd_fnv_u64(&f, s->seed);
+    sd_fnv_u64(&f, (uint64_t)s->output_timeseries);
+    sd_fnv_u64(&f, l->n_times);
+    for (size_t i = 0; i < l->n_times; i++) sd_fnv_f64(&f, l->times[i]);
+    for (size_t i = 0; i < l->n_series; i++) sd_fnv_str(&f, l->series[i].name);
+    for (size_t i = 0; i < l->n_summary; i++) sd_fnv_str(&f, l->summary[i].name);
+    snprintf(out, 17, "%016llx", (unsigned long long)f.h);
+}
+
+uint64_t sd_results_estimate_bytes(const sd_sweep *s, const sd_design *d,
+                                   const sd_layout *l)
+{
+    uint64_t runs = sd_design_runs(d);
+    uint64_t dim = sd_design_dim(d);
+    uint64_t per_run = 2 * dim * 8            /* params, unit */
+                       + 2 * 8                /* point, replicate */
+                       + 1 + SD_RUN_MESSAGE_LEN + 8 + 4 /* runs/ */
+                       + l->n_summary * 8;
+    if (s->output_timeseries) per_run += (uint64_t)l->n_series * l->n_times * 8;
+    return runs * per_run + 64 * 1024 + strlen(s->text);
+}
+
+/* ---- creation ----------------------------------------------------------- */
+
+static const char *sd_design_type_name(sd_design_type t)
+{
+    static const char *const names[] = {"grid", "list", "lhs", "sobol", "morris", "random"};
+    return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "unknown";
+}
+
+static const char *sd_axis_kind_name(sd_axis_kind k)
+{
+    return k == SD_AXIS_RANGE ? "range" : k == SD_AXIS_VALUES ? "values" : "choices";
+}
+
+/* Rank 0 decides whether the file may be created; every rank learns the
+ * answer and the same message. */
+static int sd_results_precheck(const char *path, MPI_Comm comm, int force)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    char msg[2300] = {0};
+    int code = SD_OK;
+    if (rank == 0) {
+        struct stat st;
+        if (stat(path, &st) == 0) {
+            if (S_ISDIR(st.st_mode)) {
+                code = SD_ERR_IO;
+                snprintf(msg, sizeof msg, "%.900s: is a directory; give a file name", path);
+            } else if (!force) {
+                code = SD_ERR_IO;
+                snprintf(msg, sizeof msg,
+                         "%s: exists; it is never overwritten: add --force to replace it, "
+                         "or --resume to continue the sweep it holds",
+                         path);
+            }
+        }
+        if (code == SD_OK) {
+            char dir[4096];
+            snprintf(dir, sizeof dir, "%s", path);
+            char *slash = strrchr(dir, '/');
+            if (!slash)
+                snprintf(dir, sizeof dir, ".");
+            else if (slash == dir)
+                dir[1] = '\0';
+            else
+                *slash = '\0';
+            if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+                code = SD_ERR_IO;
+                snprintf(msg, sizeof msg, "%.900s: directory %.900s does not exist", path, dir);
+            } else if (access(dir, W_OK) != 0) {
+                code = SD_ERR_IO;
+                snprintf(msg, sizeof msg, "%.900s: directory %.900s is not writable: %s", path, dir,
+                         strerror(errno));
+            }
+        }
+    }
+    MPI_Bcast(&code, 1, MPI_INT, 0, comm);
+    if (code != SD_OK) {
+        MPI_Bcast(msg, sizeof msg, MPI_CHAR, 0, comm);
+        return sd_error(code, "%s", msg);
+    }
+    return SD_OK;
+}
+
+static void sd_now_iso(char out[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int sd_results_root_attrs(sd_results *r, MPI_Comm comm, const sd_sweep *s,
+                                 const sd_layout *l)
+{
+    int rc = SD_OK;
+    char created[32], digest[17], mpiver[MPI_MAX_LIBRARY_VERSION_STRING], h5ver[64];
+    int len = 0, rank;
+    unsigned maj, min, rel;
+    MPI_Comm_rank(comm, &rank);
+    if (rank == 0) sd_now_iso(created);
+    MPI_Bcast(created, sizeof created, MPI_CHAR, 0, comm);
+    MPI_Get_library_version(mpiver, &len);
+    /* Keep the first line: the rest varies with build details. */
+    char *nl = strchr(mpiver, '\n');
+    if (nl) *nl = '\0';
+    MPI_Bcast(mpiver, sizeof mpiver, MPI_CHAR, 0, comm);
+    H5get_libversion(&maj, &min, &rel);
+    snprintf(h5ver, sizeof h5ver, "%u.%u.%u", maj, min, rel);
+    sd_results_digest(s, l, digest);
+    hid_t f = r->file;
+    H5TRY(sd_attr_str(f, "format", "sendrift-results"), "writing attribute format");
+    H5TRY(sd_attr_int(f, "format_version", SD_FORMAT_VERSION), "writing format_version");
+    H5TRY(sd_attr_str(f, "sendrift_version", SD_VERSION), "writing sendrift_version");
+    H5TRY(sd_attr_str(f, "git_commit", SD_GIT_COMMIT), "writing git_commit");
+    H5TRY(sd_attr_str(f, "sweep_text", s->text), "writing sweep_text");
+    H5TRY(sd_attr_str(f, "sweep_source", s->source), "writing sweep_source");
+    H5TRY(sd_attr_str(f, "sweep_name", s->name), "writing sweep_name");
+    H5TRY(sd_attr_str(f, "model", s->model->name), "writing model");
+    H5TRY(sd_attr_u64(f, "seed", s->seed), "writing seed");
+    H5TRY(sd_attr_str(f, "mpi_version", mpiver), "writing mpi_version");
+    H5TRY(sd_attr_str(f, "hdf5_version", h5ver), "writing hdf5_version");
+    H5TRY(sd_attr_str(f, "created", created), "writing created");
+    H5TRY(sd_attr_str(f, "design_digest", digest), "writing design_digest");
+done:
+    return rc;
+}
+
+/* /design: params, unit, point, replicate, choices, attributes.  Rows are
+ * split evenly over the ranks and written collectively. */
+static int sd_results_design(sd_results *r, MPI_Comm comm, const sd_sweep *s,
+                             const sd_design *d)
+{
+    int rc = SD_OK, rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    uint64_t runs = sd_design_runs(d);
+    size_t D = sd_design_dim(d);
+    hid_t g = -1, dp = -1, du = -1, dpt = -1, drep = -1, gc = -1;
+    double *x = NULL, *u = NULL;
+    uint64_t *pt = NULL, *rep = NULL;
+    const char **names = NULL, **units = NULL, **kinds = NULL, **scales = NULL;
+    double *lower = NULL, *upper = NULL;
+
+    H5TRY(g = sd_group(r->file, "design", "the design: run id -> parameters"), "creating /design");
+    H5TRY(sd_attr_str(g, "type", sd_design_type_name(s->design.type)), "writing /design attributes");
+    H5TRY(sd_attr_u64(g, "dim", D), "writing /design attributes");
+    H5TRY(sd_attr_u64(g, "points", sd_design_points(d)), "writing /design attributes");
+    H5TRY(sd_attr_u64(g, "replicates", s->replicates), "writing /design attributes");
+    H5TRY(sd_attr_u64(g, "runs", runs), "writing /design attributes");
+    switch (s->design.type) {
+    case SD_DESIGN_SOBOL:
+        H5TRY(sd_attr_u64(g, "samples", s->design.samples), "writing /design attributes");
+        H5TRY(sd_attr_int(g, "second_order", s->design.second_order), "writing /design attributes");
+        H5TRY(sd_attr_u64(g, "skip", s->design.skip), "writing /design attributes");
+        break;
+    case SD_DESIGN_MORRIS:
+        H5TRY(sd_attr_u64(g, "trajectories", s->design.trajectories), "writing /design attributes");
+        H5TRY(sd_attr_u64(g, "levels", s->design.levels), "writing /design attributes");
+        break;
+    case SD_DESIGN_LHS:
+    case SD_DESIGN_RANDOM:
+        H5TRY(sd_attr_u64(g, "samples", s->design.samples), "writing /design attributes");
+        break;
+    default:
+        break;
+    }
+
+    hsize_t dims2[2] = {runs, D}, dims1[1] = {runs};
+    double nan = NAN;
+    H5TRY(dp = sd_dataset(g, "params", H5T_IEEE_F64LE, 2, dims2, &nan, NULL,
+                          "parameter vector of each run (a categorical parameter holds its "
+                          "choice index)"),
+          "creating /design/params");
+    H5TRY(du = sd_dataset(g, "unit", H5T_IEEE_F64LE, 2, dims2, &nan, "1",
+                          "coordinates of each run's point in the unit cube"),
+          "creating /design/unit");
+    H5TRY(dpt = sd_dataset(g, "point", H5T_STD_U64LE, 1, dims1, NULL, "1",
+                           "design point of each run"),
+          "creating /design/point");
+    H5TRY(drep = sd_dataset(g, "replicate", H5T_STD_U64LE, 1, dims1, NULL, "1",
+                            "replicate of each run"),
+          "creating /design/replicate");
+
+    names = sd_calloc(D + 1, sizeof *names, "parameter names");
+    units = sd_calloc(D + 1, sizeof *units, "parameter units");
+    kinds = sd_calloc(D + 1, sizeof *kinds, "parameter kinds");
+    scales = sd_calloc(D + 1, sizeof *scales, "parameter scales");
+    lower = sd_calloc(D + 1, sizeof *lower, "parameter bounds");
+    upper = sd_calloc(D + 1, sizeof *upper, "parameter bounds");
+    if (!names || !units || !kinds || !scales || !lower || !upper) {
+        rc = SD_ERR_NOMEM;
+        goto done;
+    }
+    for (size_t k = 0; k < D; k++) {
+        const sd_axis *a = &s->axes[k];
+        names[k] = a->name;
+        units[k] = a->def.unit ? a->def.unit : "1";
+        kinds[k] = sd_axis_kind_name(a->kind);
+        scales[k] = a->kind == SD_AXIS_RANGE ? (a->log ? "log" : "lin") : "";
+        if (a->kind == SD_AXIS_RANGE) {
+            lower[k] = a->min;
+            upper[k] = a->max;
+        } else if (a->kind == SD_AXIS_CHOICES) {
+            lower[k] = 0;
+            upper[k] = (double)a->n_values - 1;
+        } else {
+            lower[k] = upper[k] = a->values[0];
+            for (size_t j = 1; j < a->n_values; j++) {
+                if (a->values[j] < lower[k]) lower[k] = a->values[j];
+                if (a->values[j] > upper[k]) upper[k] = a->values[j];
+            }
+        }
+    }
+    H5TRY(sd_attr_strs(dp, "names", names, D), "writing /design/params names");
+    H5TRY(sd_attr_strs(dp, "units", units, D), "writing /design/params units");
+    H5TRY(sd_attr_strs(dp, "kinds", kinds, D), "writing /design/params kinds");
+    H5TRY(sd_attr_strs(dp, "scales", scales, D), "writing /design/params scales");
+    H5TRY(sd_attr_doubles(dp, "lower", lower, D), "writing /design/params lower");
+    H5TRY(sd_attr_doubles(dp, "upper", upper, D), "writing /design/params upper");
+
+    int any_choices = 0;
+    for (size_t k = 0; k < D; k++) any_choices |= s->axes[k].kind == SD_AXIS_CHOICES;
+    if (any_choices) {
+        H5TRY(gc = sd_group(g, "choices", "the choices of each categorical parameter, in index order"),
+              "creating /design/choices");
+        for (size_t k = 0; k < D; k++) {
+            const sd_axis *a = &s->axes[k];
+            if (a->kind != SD_AXIS_CHOICES) continue;
+            hid_t t = H5Tcopy(H5T_C_S1);
+            H5Tset_size(t, H5T_VARIABLE);
+            H5Tset_cset(t, H5T_CSET_UTF8);
+            hsize_t n = a->n_values;
+            hid_t sp = H5Screate_simple(1, &n, NULL);
+            hid_t dc = H5Dcreate2(gc, a->name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            herr_t st = dc < 0 ? -1 : sd_attr_meta(dc, "1", "choices of a categorical parameter");
+            /* Variable-length data: written collectively by every rank. */
+            hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+            H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
+            if (st >= 0) st = H5Dwrite(dc, t, H5S_ALL, H5S_ALL, dxpl, a->choices);
+            H5Pclose(dxpl);
+            if (dc >= 0) H5Dclose(dc);
+            H5Sclose(sp);
+            H5Tclose(t);
+            H5TRY(st, "writing /design/choices");
+        }
+    }
+
+    /* This rank's block of rows. */
+    uint64_t per = runs / (uint64_t)size, extra = runs % (uint64_t)size;
+    uint64_t r0 = (uint64_t)rank * per + ((uint64_t)rank < extra ? (uint64_t)rank : extra);
+    uint64_t nr = per + ((uint64_t)rank < extra ? 1 : 0);
+    x = sd_calloc(nr * D + 1, sizeof *x, "design rows");
+    u = sd_calloc(nr * D + 1, sizeof *u, "design rows");
+    pt = sd_calloc(nr + 1, sizeof *pt, "design rows");
+    rep = sd_calloc(nr + 1, sizeof *rep, "design rows");
+    int local = (x && u && pt && rep) ? SD_OK : SD_ERR_NOMEM;
+    for (uint64_t i = 0; i < nr && local == SD_OK; i++) {
+        sd_design_split(d, r0 + i, &pt[i], &rep[i]);
+        local = sd_design_point(d, pt[i], x + i * D);
+        if (local == SD_OK) local = sd_design_unit(d, pt[i], u + i * D);
+    }
+    int agreed;
+    MPI_Allreduce(&local, &agreed, 1, MPI_INT, MPI_MAX, comm);
+    if (agreed != SD_OK) {
+        rc = local != SD_OK ? local : sd_error(agreed, "computing the design failed on another rank");
+        goto done;
+    }
+    H5TRY(sd_write_rows_coll(dp, H5T_NATIVE_DOUBLE, r0, nr, D, 2, x), "writing /design/params");
+    H5TRY(sd_write_rows_coll(du, H5T_NATIVE_DOUBLE, r0, nr, D, 2, u), "writing /design/unit");
+    H5TRY(sd_write_rows_coll(dpt, H5T_NATIVE_UINT64, r0, nr, 1, 1, pt), "writing /design/point");
+    H5TRY(sd_write_rows_coll(drep, H5T_NATIVE_UINT64, r0, nr, 1, 1, rep),
+          "writing /design/replicate");
+done:
+    free(x);
+    free(u);
+    free(pt);
+    free(rep);
+    free(names);
+    free(units);
+    free(kinds);
+    free(scales);
+    free(lower);
+    free(upper);
+    if (gc >= 0) H5Gclose(gc);
+    if (dp >= 0) H5Dclose(dp);
+    if (du >= 0) H5Dclose(du);
+    if (dpt >= 0) H5Dclose(dpt);
+    if (drep >= 0) H5Dclose(drep);
+    if (g >= 0) H5Gclose(g);
+    return rc;
+}
+
+static int sd_results_outputs(sd_results *r, const sd_sweep *s, const sd_layout *l)
+{
+    int rc = SD_OK;
+    hid_t gr = -1, gt = -1, gs = -1, dtime = -1;
+    hsize_t runs = r->n_runs;
+    double nan = NAN;
+    uint8_t pending = SD_RUN_PENDING;
+    int minus1 = -1;
+
+    H5TRY(gr = sd_group(r->file, "runs", "what happened to each run"), "creating /runs");
+    H5TRY(r->d_status = sd_dataset(gr, "status", r->status_type, 1, &runs, &pending, "1",
+                                   "PENDING, DONE or FAILED; written last for each run"),
+          "creating /runs/status");
+    H5TRY(r->d_message = sd_dataset(gr, "message", r->message_type, 1, &runs, NULL, "1",
+                                    "why a run failed (empty otherwise)"),
+          "creating /runs/message");
+    H5TRY(r->d_wall = sd_dataset(gr, "wall_seconds", H5T_IEEE_F64LE, 1, &runs, &nan, "s",
+                                 "wall-clock time of the run"),
+          "creating /runs/wall_seconds");
+    H5TRY(r->d_group = sd_dataset(gr, "group", H5T_STD_I32LE, 1, &runs, &minus1, "1",
+                                  "worker group that ran it (-1: not run)"),
+          "creating /runs/group");
+
+    r->n_series = s->output_timeseries ? l->n_series : 0;
+    r->n_times = l->n_times;
+    r->n_summary = l->n_summary;
+    r->d_series = sd_calloc(r->n_series + 1, sizeof(hid_t), "dataset handles");
+    r->d_summary = sd_calloc(r->n_summary + 1, sizeof(hid_t), "dataset handles");
+    if (!r->d_series || !r->d_summary) {
+        rc = SD_ERR_NOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < r->n_series; i++) r->d_series[i] = -1;
+    for (size_t i = 0; i < r->n_summary; i++) r->d_summary[i] = -1;
+
+    H5TRY(gt = sd_group(r->file, "timeseries", "metrics at each output time"),
+          "creating /timeseries");
+    if (r->n_series > 0 && l->n_times > 0) {
+        hsize_t nt = l->n_times;
+        H5TRY(dtime = sd_dataset(gt, "time", H5T_IEEE_F64LE, 1, &nt, NULL, l->time_unit,
+                                 "output times"),
+              "creating /timeseries/time");
+        /* The times are the same on every rank: write them collectively. */
+        H5TRY(sd_write_rows_coll(dtime, H5T_NATIVE_DOUBLE, 0, nt, 1, 1, l->times),
+              "writing /timeseries/time");
+        H5TRY(H5DSset_scale(dtime, "time"), "making /timeseries/time a dimension scale");
+        hsize_t dims[2] = {runs, nt};
+        for (size_t i = 0; i < r->n_series; i++) {
+            char what[256];
+            snprintf(what, sizeof what, "creating /timeseries/%s", l->series[i].name);
+            H5TRY(r->d_series[i] = sd_dataset(gt, l->series[i].name, H5T_IEEE_F64LE, 2, dims,
+                                              &nan, l->series[i].unit,
+                                              l->series[i].description),
+                  what);
+            H5TRY(H5DSattach_scale(r->d_series[i], dtime, 1), what);
+        }
+    } else {
+        r->n_series = 0;
+    }
+    H5TRY(gs = sd_group(r->file, "summary", "scalars at the end of each run"),
+          "creating /summary");
+    for (size_t i = 0; i < r->n_summary; i++) {
+        char what[256];
+        snprintf(what, sizeof what, "creating /summary/%s", l->summary[i].name);
+        H5TRY(r->d_summary[i] = sd_dataset(gs, l->summary[i].name, H5T_IEEE_F64LE, 1, &runs,
+                                           &nan, l->summary[i].unit,
+                                           l->summary[i].description),
+              what);
+    }
+done:
+    if (dtime >= 0) H5Dclose(dtime);
+    if (gs >= 0) H5Gclose(gs);
+    if (gt >= 0) H5Gclose(gt);
+    if (gr >= 0) H5Gclose(gr);
+    return rc;
+}
+
+static void sd_results_free(sd_results *r)
+{
+    if (!r) return;
+    if (r->d_series)
+        for (size_t i = 0; i < r->n_series; i++)
+            if (r->d_series[i] >= 0) H5Dclose(r->d_series[i]);
+    if (r->d_summary)
+        for (size_t i = 0; i < r->n_summary; i++)
+            if (r->d_summary[i] >= 0) H5Dclose(r->d_summary[i]);
+    hid_t ds[] = {r->d_status, r->d_message, r->d_wall, r->d_group};
+    for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++)
+        if (ds[i] >= 0) H5Dclose(ds[i]);
+    if (r->status_type >= 0) H5Tclose(r->status_type);
+    if (r->message_type >= 0) H5Tclose(r->message_type);
+    free(r->d_series);
+    free(r->d_summary);
+    free(r->path);
+    free(r);
+}
+
+int sd_results_create(const char *path, MPI_Comm comm, const sd_sweep *s,
+                      const sd_design *d, const sd_layout *l,
+                      const sd_results_opts *opts, sd_results **out)
+{
+    int rc = SD_OK;
+    hid_t fapl = -1, fcpl = -1;
+    *out = NULL;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    SD_CALL(sd_results_precheck(path, comm, opts && opts->force));
+
+    sd_results *r = sd_calloc(1, sizeof *r, "result file");
+    if (!r) return SD_ERR_NOMEM;
+    r->file = r->status_type = r->message_type = -1;
+    r->d_status = r->d_message = r->d_wall = r->d_group = -1;
+    r->n_runs = sd_design_runs(d);
+    r->path = sd_strdup(path);
+    if (!r->path) {
+        free(r);
+        return SD_ERR_NOMEM;
+    }
+
+    H5TRY(r->status_type = H5Tenum_create(H5T_NATIVE_UINT8), "creating the status type");
+    {
+        uint8_t v0 = SD_RUN_PENDING, v1 = SD_RUN_DONE, v2 = SD_RUN_FAILED;
+        H5TRY(H5Tenum_insert(r->status_type, "PENDING", &v0), "creating the status type");
+        H5TRY(H5Tenum_insert(r->status_type, "DONE", &v1), "creating the status type");
+        H5TRY(H5Tenum_insert(r->status_type, "FAILED", &v2), "creating the status type");
+    }
+    H5TRY(r->message_type = H5Tcopy(H5T_C_S1), "creating the message type");
+    H5TRY(H5Tset_size(r->message_type, SD_RUN_MESSAGE_LEN), "creating the message type");
+    H5TRY(H5Tset_strpad(r->message_type, H5T_STR_NULLTERM), "creating the message type");
+
+    H5TRY(fapl = H5Pcreate(H5P_FILE_ACCESS), "creating file access properties");
+    H5TRY(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "selecting MPI-IO");
+    /* Dense attribute storage, so that a long sweep file fits in an attribute. */
+    H5TRY(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V110),
+          "setting the file format version");
+    H5TRY(H5Pset_all_coll_metadata_ops(fapl, 1), "setting collective metadata reads");
+    H5TRY(H5Pset_coll_metadata_write(fapl, 1), "setting collective metadata writes");
+    H5TRY(fcpl = H5Pcreate(H5P_FILE_CREATE), "creating file creation properties");
+    H5TRY(H5Pset_attr_phase_change(fcpl, 0, 0), "setting dense attribute storage");
+    errno = 0;
+    r->file = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl);
+    H5TRY(r->file, "creating the file");
+
+    rc = sd_results_root_attrs(r, comm, s, l);
+    if (rc == SD_OK) rc = sd_results_design(r, comm, s, d);
+    if (rc == SD_OK) rc = sd_results_outputs(r, s, l);
+    if (rc == SD_OK) rc = sd_results_flush(r);
+done:
+    if (fcpl >= 0) H5Pclose(fcpl);
+    if (fapl >= 0) H5Pclose(fapl);
+    /* Agree: a failure on any rank fails the creation on all. */
+    int agreed;
+    MPI_Allreduce(&rc, &agreed, 1, MPI_INT, MPI_MAX, comm);
+    if (agreed != SD_OK) {
+        if (rc == SD_OK) rc = sd_error(agreed, "%s: creating the file failed on another rank", path);
+        hid_t f = r->file;
+        sd_results_free(r);
+        if (f >= 0) H5Fclose(f);
+        return rc;
+    }
+    *out = r;
+    return SD_OK;
+}
+
+int sd_results_write_run(sd_results *r, uint64_t run, const double *series,
+                         const double *summary, double wall_seconds, int group,
+                         sd_run_status status, const char *message)
+{
+    int rc = SD_OK;
+    char what[128];
+    if (run >= r->n_runs)
+        return sd_error(SD_ERR_INTERNAL, "%s: run %llu is beyond the %llu runs of the file",
+                        r->path, (unsigned long long)run, (unsigned long long)r->n_runs);
+    snprintf(what, sizeof what, "writing run %llu", (unsigned long long)run);
+    errno = 0;
+    if (series)
+        for (size_t i = 0; i < r->n_series; i++)
+            H5TRY(sd_write_row(r->d_series[i], H5T_NATIVE_DOUBLE, run, r->n_times, 2,
+                               series + i * r->n_times),
+                  what);
+    if (summary)
+        for (size_t i = 0; i < r->n_summary; i++)
+            H5TRY(sd_write_row(r->d_summary[i], H5T_NATIVE_DOUBLE, run, 1, 1, summary + i),
+                  what);
+    char msg[SD_RUN_MESSAGE_LEN] = {0};
+    if (message) snprintf(msg, sizeof msg, "%s", message);
+    H5TRY(sd_write_row(r->d_message, r->message_type, run, 1, 1, msg), what);
+    H5TRY(sd_write_row(r->d_wall, H5T_NATIVE_DOUBLE, run, 1, 1, &wall_seconds), what);
+    H5TRY(sd_write_row(r->d_group, H5T_NATIVE_INT, run, 1, 1, &group), what);
+    /* Last: the flag that says the rows above are complete. */
+    uint8_t st = (uint8_t)status;
+    H5TRY(sd_write_row(r->d_status, r->status_type, run, 1, 1, &st), what);
+done:
+    return rc;
+}
+
+int sd_results_flush(sd_results *r)
+{
+    int rc = SD_OK;
+    errno = 0;
+    H5TRY(H5Fflush(r->file, H5F_SCOPE_GLOBAL), "flushing the file");
+done:
+    return rc;
+}
+
+int sd_results_close(sd_results **rp)
+{
+    sd_results *r = *rp;
+    int rc = SD_OK;
+    *rp = NULL;
+    if (!r) return SD_OK;
+    hid_t f = r->file;
+    r->file = -1;
+    char *path = sd_strdup(r->path);
+    sd_results_free(r);
+    errno = 0;
+    if (H5Fclose(f) < 0) rc = sd_h5_error(path ? path : "result file", "closing the file");
+    free(path);
+    return rc;
+}

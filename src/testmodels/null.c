@@ -1,0 +1,130 @@
+/* The null model: does (almost) nothing, to measure the sweep machinery.
+ *
+ * Inputs x1, x2, ... (any real numbers).  At each of n_times output times
+ * t = 0, 1, ... it reports value = (1 + t) * sum_k k x_k, agreed over the
+ * worker group with an MPI_Allreduce, and optionally burns `work` seconds
+ * of CPU per run, split over the output times.  The summary is sum_k k x_k.
+ * Its cost hint is `work`, so a sweep over work exercises longest-first.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sendrift/error.h"
+#include "sendrift/model.h"
+
+static const sd_param_def null_params[] = {
+    {"work", "s", "CPU seconds burnt per run", SD_PARAM_REAL, 0.0, 0.0, 86400.0, NULL,
+     NULL, 0},
+    {"n_times", "1", "number of output times", SD_PARAM_INT, 4, 1, 1000000, NULL, NULL, 1},
+};
+
+static const sd_metric_def null_series[] = {
+    {"value", "1", "(1 + t) * sum_k k x_k"},
+};
+static const sd_metric_def null_summary[] = {
+    {"sum", "1", "sum_k k x_k"},
+};
+
+typedef struct {
+    MPI_Comm comm;
+    double sum, work, t;
+    size_t n_times;
+} null_state;
+
+static int null_lookup(const char *name, sd_param_def *def)
+{
+    unsigned long k;
+    if (!sd_param_family(name, "x", &k)) return 0;
+    *def = (sd_param_def){NULL, "1", "input k", SD_PARAM_REAL, 0.0, -1e300, 1e300,
+                          NULL, NULL, 0};
+    return 1;
+}
+
+static int null_layout(const sd_paramset *base, sd_layout *out)
+{
+    size_t n = (size_t)sd_paramset_real(base, "n_times", 4);
+    memset(out, 0, sizeof *out);
+    out->times = sd_calloc(n, sizeof(double), "null model output times");
+    if (!out->times) return SD_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) out->times[i] = (double)i;
+    out->n_times = n;
+    out->time_unit = "1";
+    out->series = null_series;
+    out->n_series = 1;
+    out->summary = null_summary;
+    out->n_summary = 1;
+    return SD_OK;
+}
+
+static double null_cost(const sd_paramset *p) { return sd_paramset_real(p, "work", 0.0); }
+
+static int null_create(const sd_paramset *p, const sd_run_info *info, MPI_Comm comm,
+                       void **state)
+{
+    (void)info;
+    null_state *s = sd_calloc(1, sizeof *s, "null model state");
+    if (!s) return SD_ERR_NOMEM;
+    unsigned long k;
+    for (size_t i = 0; i < p->n; i++)
+        if (sd_param_family(p->v[i].name, "x", &k)) s->sum += (double)k * p->v[i].value;
+    s->comm = comm;
+    s->work = sd_paramset_real(p, "work", 0.0);
+    s->n_times = (size_t)sd_paramset_real(p, "n_times", 4);
+    *state = s;
+    return SD_OK;
+}
+
+static double null_cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int null_advance(void *state, double t)
+{
+    null_state *s = state;
+    s->t = t;
+    if (s->work > 0) {
+        double until = null_cpu_seconds() + s->work / (double)s->n_times;
+        volatile double sink = 0;
+        while (null_cpu_seconds() < until)
+            for (int i = 0; i < 1000; i++) sink += 1e-9;
+    }
+    return SD_OK;
+}
+
+static int null_observe(void *state, double *row)
+{
+    null_state *s = state;
+    double v = (1.0 + s->t) * s->sum, agreed;
+    if (MPI_Allreduce(&v, &agreed, 1, MPI_DOUBLE, MPI_MIN, s->comm) != MPI_SUCCESS)
+        return sd_error(SD_ERR_MPI, "null model: MPI_Allreduce failed");
+    row[0] = agreed;
+    return SD_OK;
+}
+
+static int null_summarize(void *state, double *summary)
+{
+    summary[0] = ((null_state *)state)->sum;
+    return SD_OK;
+}
+
+static void null_destroy(void *state) { free(state); }
+
+const sd_model_class sd_model_null = {
+    .name = "null",
+    .description = "does nothing but report sum_k k x_k: measures the sweep machinery",
+    .params = null_params,
+    .n_params = sizeof null_params / sizeof null_params[0],
+    .lookup = null_lookup,
+    .layout = null_layout,
+    .cost = null_cost,
+    .create = null_create,
+    .advance = null_advance,
+    .observe = null_observe,
+    .summarize = null_summarize,
+    .destroy = null_destroy,
+};
