@@ -5,6 +5,9 @@
  * worker group with an MPI_Allreduce, and optionally burns `work` seconds
  * of CPU per run, split over the output times.  The summary is sum_k k x_k.
  * Its cost hint is `work`, so a sweep over work exercises longest-first.
+ * For tests of failure handling, a run fails at t >= 1 when the sum exceeds
+ * `fail_above`, detected on group rank `fail_rank` only (the sweep must make
+ * the rest of the group agree).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -18,6 +21,10 @@ static const sd_param_def null_params[] = {
     {"work", "s", "CPU seconds burnt per run", SD_PARAM_REAL, 0.0, 0.0, 86400.0, NULL,
      NULL, 0},
     {"n_times", "1", "number of output times", SD_PARAM_INT, 4, 1, 1000000, NULL, NULL, 1},
+    {"fail_above", "1", "a run fails at t >= 1 when sum_k k x_k exceeds this", SD_PARAM_REAL,
+     1e300, -1e300, 1e300, NULL, NULL, 0},
+    {"fail_rank", "1", "the rank of the group that detects the failure (the others agree)",
+     SD_PARAM_INT, 0, 0, 1000000, NULL, NULL, 0},
 };
 
 static const sd_metric_def null_series[] = {
@@ -29,8 +36,9 @@ static const sd_metric_def null_summary[] = {
 
 typedef struct {
     MPI_Comm comm;
-    double sum, work, t;
+    double sum, work, t, fail_above;
     size_t n_times;
+    int fail_rank;
 } null_state;
 
 static int null_lookup(const char *name, sd_param_def *def)
@@ -72,6 +80,8 @@ static int null_create(const sd_paramset *p, const sd_run_info *info, MPI_Comm c
     s->comm = comm;
     s->work = sd_paramset_real(p, "work", 0.0);
     s->n_times = (size_t)sd_paramset_real(p, "n_times", 4);
+    s->fail_above = sd_paramset_real(p, "fail_above", 1e300);
+    s->fail_rank = (int)sd_paramset_real(p, "fail_rank", 0);
     *state = s;
     return SD_OK;
 }
@@ -93,6 +103,11 @@ static int null_advance(void *state, double t)
         while (null_cpu_seconds() < until)
             for (int i = 0; i < 1000; i++) sink += 1e-9;
     }
+    int rank;
+    MPI_Comm_rank(s->comm, &rank);
+    if (t >= 1 && s->sum > s->fail_above && rank == s->fail_rank)
+        return sd_error(SD_ERR_MODEL, "null model: sum %g exceeds fail_above %g (on purpose)",
+                        s->sum, s->fail_above);
     return SD_OK;
 }
 
