@@ -58,7 +58,7 @@ typedef struct {
     sd_design_type type;
     uint64_t samples;        /* LHS, SOBOL (base points N), RANDOM          */
     int second_order;        /* SOBOL: include BA_i blocks                  */
-    uint64_t skip;           /* SOBOL: Sobol points skipped (default 1)     */
+    uint64_t skip;           /* SOBOL: Sobol points skipped (default 0)     */
     uint64_t trajectories;   /* MORRIS                                      */
     uint32_t levels;         /* MORRIS (default 4)                          */
 } sd_design_spec;
