@@ -1,0 +1,582 @@
+"""PNG figures from a result file.  Everything drawn is read from the file
+(or computed from it by sobol.py / morris.py / phase.py): nothing is
+invented, and what is missing is said in the figure or left out.
+
+    timeseries_figure   a time series, mean and min-max band over replicates
+                        per design point (or ensemble quantiles when the
+                        design has too many points to draw one by one)
+    heatmap_figure      a summary metric over two swept parameters
+    phase_figure        fraction of runs with spreading drift (phase.py)
+    snapshot_figure     lattice snapshot: kind, epi, ecm, S, E
+    sobol_figure        S1 and ST bars with intervals (and S2)
+    morris_figure       mu* bars with intervals and mu* vs sigma
+    over_time_figure    indices over time of a time-series metric
+    draw_all            everything that applies to a file
+"""
+
+import os
+import warnings
+
+import numpy as np
+
+from .results import ResultError
+from . import phase as phase_mod
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+import matplotlib  # noqa: E402
+import matplotlib.ticker  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+DPI = 110
+KIND_COLOURS = ["#e8e8e8", "#3a8f5c", "#c0392b"]   # empty, normal, senescent
+KIND_NAMES = ["empty", "normal", "senescent"]
+
+
+def _unit_suffix(units):
+    return "" if units in (None, "", "1") else " (%s)" % units
+
+
+def metric_label(rf, name, series=False):
+    return name + _unit_suffix(rf.metric_info(name, series)["units"])
+
+
+def _time_label(rf):
+    return "time" + _unit_suffix(rf.time_units)
+
+
+def _save(fig, path):
+    fig.savefig(path, dpi=DPI, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def _title(rf):
+    return "%s (%s)" % (rf.meta.get("sweep_name", os.path.basename(rf.path)),
+                        rf.meta.get("model", "?"))
+
+
+# -- time series -----------------------------------------------------------------
+
+def timeseries_figure(rf, metric, path, max_points=8):
+    """Mean over replicates with a min-max band, per design point; with more
+    than max_points points, the median and 50 % / 90 % bands over all
+    finished runs.  Returns the path, or None when no run has finished."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _timeseries_figure(rf, metric, path, max_points)
+
+
+def _timeseries_figure(rf, metric, path, max_points):
+    y = rf.timeseries(metric)
+    t = rf.time
+    done = rf.done & np.isfinite(y).any(axis=1)
+    if not done.any():
+        return None
+    fig, ax = plt.subplots(figsize=(7.5, 4.6))
+    if rf.points <= max_points:
+        colours = plt.cm.tab10(np.linspace(0, 1, 10))
+        shown = 0
+        for p in range(rf.points):
+            m = done & (rf.point == p)
+            if not m.any():
+                continue
+            Y = y[m]
+            c = colours[shown % 10]
+            with np.errstate(invalid="ignore"):
+                mean = np.nanmean(Y, axis=0)
+            lab = "%s (n=%d)" % (rf.describe_point(p, 3), m.sum())
+            ax.plot(t, mean, color=c, lw=1.8, label=lab)
+            if m.sum() > 1:
+                ax.fill_between(t, np.nanmin(Y, axis=0), np.nanmax(Y, axis=0),
+                                color=c, alpha=0.2, lw=0)
+            shown += 1
+        ax.set_title("%s: %s\nline: mean over replicates; band: min-max over replicates"
+                     % (_title(rf), metric), fontsize=10)
+        ax.legend(fontsize=7.5, loc="best", framealpha=0.8,
+                  title="design point (finished replicates)", title_fontsize=7.5)
+    else:
+        Y = y[done]
+        q = np.nanpercentile(Y, [5, 25, 50, 75, 95], axis=0)
+        ax.fill_between(t, q[0], q[4], color="tab:blue", alpha=0.18, lw=0,
+                        label="5-95 % of runs")
+        ax.fill_between(t, q[1], q[3], color="tab:blue", alpha=0.35, lw=0,
+                        label="25-75 % of runs")
+        ax.plot(t, q[2], color="tab:blue", lw=1.8, label="median")
+        ax.set_title("%s: %s\nacross all %d finished runs (%d design points: too many "
+                     "to draw one by one)" % (_title(rf), metric, done.sum(), rf.points),
+                     fontsize=10)
+        ax.legend(fontsize=8, loc="best")
+    ax.set_xlabel(_time_label(rf))
+    ax.set_ylabel(metric_label(rf, metric, series=True))
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+# -- two-axis grids ----------------------------------------------------------------
+
+class _Axis:
+    """How runs fall into the cells of one heatmap axis."""
+
+    def __init__(self, rf, name, bins):
+        p = rf.param(name)
+        i = rf.param_index(name)
+        x = rf.X[:, i]
+        vals = np.unique(x[np.isfinite(x)])
+        self.param = p
+        self.label = p.label()
+        if p.categorical or len(vals) <= max(bins, 12):
+            self.discrete = True
+            self.index = np.searchsorted(vals, x)
+            if p.categorical:
+                self.ticks = [p.format_value(v) for v in vals]
+            else:
+                self.ticks = ["%.3g" % v for v in vals]
+            self.n = len(vals)
+            self.edges = np.arange(self.n + 1) - 0.5
+            self.log = False
+        else:
+            self.discrete = False
+            lo, hi = np.nanmin(x), np.nanmax(x)
+            lo, hi = min(lo, p.lower), max(hi, p.upper)
+            self.log = p.scale == "log" and lo > 0
+            self.edges = (np.geomspace(lo, hi, bins + 1) if self.log
+                          else np.linspace(lo, hi, bins + 1))
+            self.index = np.clip(np.searchsorted(self.edges, x, side="right") - 1, 0, bins - 1)
+            self.n = bins
+            self.ticks = None
+
+    def centres(self):
+        if self.discrete:
+            return np.arange(self.n, dtype=float)
+        if self.log:
+            return np.sqrt(self.edges[:-1] * self.edges[1:])
+        return 0.5 * (self.edges[:-1] + self.edges[1:])
+
+    def apply(self, ax, which):
+        setl = ax.set_xlabel if which == "x" else ax.set_ylabel
+        setl(self.label)
+        if self.discrete:
+            (ax.set_xticks if which == "x" else ax.set_yticks)(np.arange(self.n))
+            (ax.set_xticklabels if which == "x" else ax.set_yticklabels)(self.ticks)
+        else:
+            if self.log:
+                (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+            axis = ax.xaxis if which == "x" else ax.yaxis
+            axis.set_major_locator(matplotlib.ticker.FixedLocator(self.edges))
+            axis.set_major_formatter(matplotlib.ticker.FixedFormatter(
+                ["%.3g" % e for e in self.edges]))
+            axis.set_minor_locator(matplotlib.ticker.NullLocator())
+            if which == "x" and self.n > 6:
+                ax.tick_params(axis="x", labelrotation=45)
+
+
+def default_axes(rf):
+    if rf.dim < 2:
+        return None
+    return rf.param_names[0], rf.param_names[1]
+
+
+def _cells(ax_x, ax_y, values, use):
+    """Mean of values and count per cell over runs where use is true."""
+    Z = np.zeros((ax_y.n, ax_x.n))
+    C = np.zeros((ax_y.n, ax_x.n))
+    np.add.at(Z, (ax_y.index[use], ax_x.index[use]), values[use])
+    np.add.at(C, (ax_y.index[use], ax_x.index[use]), 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        M = Z / C
+    return np.ma.masked_where(C == 0, M), C
+
+
+def _draw_grid(ax, ax_x, ax_y, M, C, cmap, vmin=None, vmax=None, fmt="%.3g"):
+    cm = plt.get_cmap(cmap).copy()
+    cm.set_bad("#bdbdbd")
+    mesh = ax.pcolormesh(ax_x.edges, ax_y.edges, M, cmap=cm, vmin=vmin, vmax=vmax,
+                         shading="flat")
+    ax_x.apply(ax, "x")
+    ax_y.apply(ax, "y")
+    if ax_x.n * ax_y.n <= 100:
+        xc, yc = ax_x.centres(), ax_y.centres()
+        lo, hi = mesh.get_clim()
+        for j in range(ax_y.n):
+            for i in range(ax_x.n):
+                if C[j, i] == 0:
+                    continue
+                v = M[j, i]
+                frac = (v - lo) / (hi - lo) if hi > lo else 0.5
+                if cmap == "RdBu_r":      # dark at both ends
+                    col = "white" if (frac < 0.2 or frac > 0.8) else "black"
+                else:                     # viridis: dark low, light high
+                    col = "white" if frac < 0.55 else "black"
+                ax.text(xc[i], yc[j], fmt % v, ha="center", va="center", fontsize=7.5,
+                        color=col)
+    return mesh
+
+
+def _pool_note(rf, x, y):
+    others = [n for n in rf.param_names if n not in (x, y)]
+    parts = []
+    if rf.replicates > 1:
+        parts.append("replicates")
+    if others:
+        parts.append("other axes (%s)" % ", ".join(others[:4]) + (" ..." if len(others) > 4 else ""))
+    return ("pooled over " + " and ".join(parts)) if parts else "one run per cell"
+
+
+def _count_note(C):
+    cnt = C[C > 0]
+    lo, hi = int(cnt.min()), int(cnt.max())
+    return ("%d finished run%s" % (lo, "s" if lo != 1 else "")) if lo == hi else \
+        "%d-%d finished runs" % (lo, hi)
+
+
+def heatmap_figure(rf, metric, x, y, path, bins=8):
+    """Mean of a summary metric over finished runs, per cell of (x, y).
+    Grey cells hold no finished run with a finite value."""
+    if x == y:
+        raise ResultError("heatmap axes must differ (both are '%s')" % x)
+    v = rf.summary(metric)
+    ax_x, ax_y = _Axis(rf, x, bins), _Axis(rf, y, bins)
+    use = rf.done & np.isfinite(v)
+    if not use.any():
+        return None
+    M, C = _cells(ax_x, ax_y, v, use)
+    fig, ax = plt.subplots(figsize=(6.8, 5.2))
+    mesh = _draw_grid(ax, ax_x, ax_y, M, C, "viridis")
+    cb = fig.colorbar(mesh, ax=ax)
+    cb.set_label("mean " + metric_label(rf, metric))
+    ax.set_title("%s: mean %s\n%s; %s per cell; grey: no data"
+                 % (_title(rf), metric, _pool_note(rf, x, y), _count_note(C)), fontsize=9.5)
+    return _save(fig, path)
+
+
+def phase_figure(rf, x, y, path, bins=8, speed_threshold=phase_mod.DEFAULT_SPEED_THRESHOLD,
+                 growth_factor=phase_mod.DEFAULT_GROWTH_FACTOR,
+                 min_rise=phase_mod.DEFAULT_MIN_RISE):
+    """Fraction of classified runs that spread, per cell of (x, y)."""
+    if x == y:
+        raise ResultError("phase-diagram axes must differ (both are '%s')" % x)
+    labels, info = phase_mod.classify(rf, speed_threshold, growth_factor, min_rise)
+    ax_x, ax_y = _Axis(rf, x, bins), _Axis(rf, y, bins)
+    use = np.isfinite(labels)
+    if not use.any():
+        return None, info
+    M, C = _cells(ax_x, ax_y, labels, use)
+    fig, ax = plt.subplots(figsize=(6.8, 5.4))
+    mesh = _draw_grid(ax, ax_x, ax_y, M, C, "RdBu_r", vmin=0.0, vmax=1.0, fmt="%.2f")
+    cb = fig.colorbar(mesh, ax=ax, ticks=[0, 0.25, 0.5, 0.75, 1])
+    cb.set_label("fraction of runs spreading (0 = all contained)")
+    ax.set_title("%s: contained vs spreading drift\n%s\n%s; %d spreading, %d contained, "
+                 "%d unclassified; grey: no data"
+                 % (_title(rf), info["rule"], _pool_note(rf, x, y), info["spreading"],
+                    info["contained"], info["unclassified"]), fontsize=8.5)
+    return _save(fig, path), info
+
+
+# -- snapshots --------------------------------------------------------------------
+
+def snapshot_figure(rf, entry, path):
+    """One lattice snapshot: kind and the fields present; the middle z slice
+    in 3-D."""
+    run, k, t, gpath = entry
+    g = rf.h5[gpath]
+    names = [n for n in ("kind", "epi", "ecm", "S", "E") if n in g and g[n].ndim in (2, 3)]
+    if not names:
+        return None
+    dx = g.attrs.get("dx", rf.h5["snapshots"].attrs.get("dx"))
+    dx = float(np.asarray(dx).ravel()[0]) if dx is not None else None
+    shp = g[names[0]].shape[-2:]
+    aspect = min(max(shp[0] / max(shp[1], 1), 0.3), 3.0)
+    fig, axes = plt.subplots(1, len(names), figsize=(3.4 * len(names), 2.4 * aspect + 1.3),
+                             squeeze=False, layout="constrained")
+    slice_note = ""
+    for ax, n in zip(axes[0], names):
+        a = g[n][...]
+        if a.ndim == 3:
+            z = a.shape[0] // 2
+            slice_note = "; middle z slice (z = %d of %d)" % (z, a.shape[0])
+            a = a[z]
+        ny, nx = a.shape
+        ext = ([0, nx * dx, 0, ny * dx] if dx else [-0.5, nx - 0.5, -0.5, ny - 0.5])
+        if n == "kind":
+            cm = ListedColormap(KIND_COLOURS)
+            im = ax.imshow(a, origin="lower", cmap=cm, norm=BoundaryNorm([-0.5, 0.5, 1.5, 2.5], 3),
+                           extent=ext, interpolation="nearest")
+            fr = [np.mean(a == i) for i in range(3)]
+            ax.legend(handles=[Patch(color=KIND_COLOURS[i], label="%s %.1f%%" % (KIND_NAMES[i], 100 * fr[i]))
+                               for i in range(3)], fontsize=7, loc="upper center",
+                      bbox_to_anchor=(0.5, -0.2), ncol=3, frameon=False,
+                      handlelength=1, columnspacing=0.8)
+            ax.set_title("cell kind", fontsize=9)
+        else:
+            units = g[n].attrs.get("units", "1")
+            units = units.decode() if isinstance(units, bytes) else str(units)
+            im = ax.imshow(a, origin="lower", cmap="magma" if n in ("S", "E") else "viridis",
+                           extent=ext, interpolation="nearest")
+            cb = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
+            cb.set_label(n + _unit_suffix(units), fontsize=8)
+            cb.ax.tick_params(labelsize=7)
+            desc = {"epi": "epigenetic age epi", "ecm": "matrix integrity ecm",
+                    "S": "SASP load S", "E": "EV load E"}[n]
+            ax.set_title(desc, fontsize=9)
+        ax.set_xlabel("x (um)" if dx else "x (site)", fontsize=8)
+        ax.set_ylabel("y (um)" if dx else "y (site)", fontsize=8)
+        ax.tick_params(labelsize=7)
+    p = int(rf.point[run]) if 0 <= run < rf.runs else None
+    rep = int(rf.replicate[run]) if p is not None else None
+    tu = "" if rf.time_units in ("", "1") else " " + rf.time_units
+    tt = ("t = %g%s" % (t, tu)) if t is not None else "output %d" % k
+    where = ("point %d, replicate %d: %s" % (p, rep, rf.describe_point(p, 4))) if p is not None else ""
+    fig.suptitle("%s: lattice of run %d at %s\n%s%s" % (_title(rf), run, tt, where, slice_note),
+                 fontsize=9.5)
+    return _save(fig, path)
+
+
+# -- indices -----------------------------------------------------------------------
+
+def _blocks_note(S, word):
+    b = S["blocks"]
+    if "used" in b:
+        return ("%d of %d %s used; %d dropped (%d with unfinished runs, %d with non-finite "
+                "values)" % (b["used"], b["total"], word, b["dropped"], b["dropped_unfinished"],
+                             b["dropped_nonfinite"]))
+    u = np.asarray(b["used_per_time"])
+    lo, hi = (int(u.min()), int(u.max())) if len(u) else (0, 0)
+    used = ("%d of %d %s used at every time" % (hi, b["total"], word) if lo == hi else
+            "%d-%d of %d %s used, by time (fewer: non-finite values)" % (lo, hi, b["total"], word))
+    return "%s; %d dropped with unfinished runs" % (used, b["dropped_unfinished"])
+
+
+def _err(conf):
+    """Error-bar half-widths; an undefined (NaN) interval draws no bar."""
+    return np.nan_to_num(np.asarray(conf, dtype=float), nan=0.0)
+
+
+def _undefined_note(ax, values):
+    bad = ~np.isfinite(np.asarray(values, dtype=float))
+    if bad.all():
+        ax.text(0.5, 0.5, "indices undefined: the output does not vary\n(zero variance), "
+                "or too few blocks were left", transform=ax.transAxes, ha="center",
+                va="center", fontsize=10, color="0.3")
+    elif bad.any():
+        ax.text(0.01, 0.97, "no bar: index undefined", transform=ax.transAxes, ha="left",
+                va="top", fontsize=8, color="0.3")
+
+
+def sobol_figure(rf, S, path, conf_level=0.95):
+    names = S["names"]
+    D = len(names)
+    so = "S2" in S and D >= 2
+    fig, axes = plt.subplots(1, 2 if so else 1, figsize=(11.5 if so else 6.8, 4.6),
+                             squeeze=False, gridspec_kw={"width_ratios": [1.4, 1] if so else [1]})
+    ax = axes[0, 0]
+    xx = np.arange(D)
+    w = 0.38
+    ax.bar(xx - w / 2, S["S1"], w, yerr=_err(S["S1_conf"]), capsize=3, color="tab:blue",
+           label="first order S1")
+    ax.bar(xx + w / 2, S["ST"], w, yerr=_err(S["ST_conf"]), capsize=3, color="tab:orange",
+           label="total ST")
+    _undefined_note(ax, S["ST"])
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xticks(xx)
+    ax.set_xticklabels(names, rotation=30 if D > 6 else 0, ha="right" if D > 6 else "center")
+    ax.set_xlabel("parameter")
+    ax.set_ylabel("Sobol index (share of output variance)")
+    ax.legend(fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_title("%s: Sobol indices of %s\n%s\nerror bars: %g %% bootstrap intervals"
+                 % (_title(rf), S["metric"], _blocks_note(S, "Saltelli blocks"),
+                    100 * conf_level), fontsize=9)
+    if so:
+        ax2 = axes[0, 1]
+        M = np.ma.masked_invalid(S["S2"])
+        lim = max(0.05, float(np.nanmax(np.abs(S["S2"]))) if np.isfinite(S["S2"]).any() else 0.05)
+        im = ax2.imshow(M, cmap="PuOr_r", vmin=-lim, vmax=lim)
+        for j in range(D):
+            for k in range(j + 1, D):
+                if np.isfinite(S["S2"][j, k]) and D <= 8:
+                    ax2.text(k, j, "%.2f\n\u00b1%.2f" % (S["S2"][j, k], S["S2_conf"][j, k]),
+                             ha="center", va="center", fontsize=7)
+        ax2.set_xticks(range(D))
+        ax2.set_yticks(range(D))
+        ax2.set_xticklabels(names, rotation=30 if D > 6 else 0)
+        ax2.set_yticklabels(names)
+        cb = fig.colorbar(im, ax=ax2, fraction=0.046)
+        cb.set_label("second-order index S2")
+        ax2.set_title("second-order indices S2 (upper triangle)", fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def morris_figure(rf, S, path, conf_level=0.95):
+    names = S["names"]
+    D = len(names)
+    u = _unit_suffix(S.get("units", ""))
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11.5, 4.6))
+    xx = np.arange(D)
+    a1.bar(xx, S["mu_star"], 0.6, yerr=_err(S["mu_star_conf"]), capsize=3, color="tab:blue")
+    _undefined_note(a1, S["mu_star"])
+    a1.set_xticks(xx)
+    a1.set_xticklabels(names, rotation=30 if D > 6 else 0)
+    a1.set_xlabel("parameter")
+    a1.set_ylabel("mu* = mean |EE|" + (u and " (%s per unit range)" % S["units"]))
+    a1.grid(axis="y", alpha=0.3)
+    a1.set_title("%s: Morris mu* of %s\n%s\nerror bars: %g %% bootstrap intervals"
+                 % (_title(rf), S["metric"], _blocks_note(S, "trajectories"),
+                    100 * conf_level), fontsize=9)
+    a2.scatter(S["mu_star"], S["sigma"], color="tab:red", clip_on=False, zorder=3)
+    for i, n in enumerate(names):
+        if np.isfinite(S["mu_star"][i]) and np.isfinite(S["sigma"][i]):
+            a2.annotate(n, (S["mu_star"][i], S["sigma"][i]), textcoords="offset points",
+                        xytext=(4, 4), fontsize=8)
+    a2.set_xlabel("mu* (importance)")
+    a2.set_ylabel("sigma = std(EE) (interactions / nonlinearity)")
+    a2.set_xlim(left=0)
+    a2.set_ylim(bottom=0)
+    a2.grid(alpha=0.3)
+    a2.set_title("mu* vs sigma: far right = important, high = nonlinear or interacting",
+                 fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def over_time_figure(rf, St, path, method, conf_level=0.95):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _over_time_figure(rf, St, path, method, conf_level)
+
+
+def _over_time_figure(rf, St, path, method, conf_level):
+    names = St["names"]
+    t = St["time"]
+    keys = (("S1", "S1_conf", "first-order S1"), ("ST", "ST_conf", "total ST")) \
+        if method == "sobol" else (("mu_star", "mu_star_conf", "mu*"), ("sigma", None, "sigma"))
+    fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.4), sharey=(method == "sobol"))
+    colours = plt.cm.tab10(np.linspace(0, 1, 10))
+    mk = "o" if len(t) <= 40 else None
+    for ax, (k, kc, lab) in zip(axes, keys):
+        for i, n in enumerate(names):
+            c = colours[i % 10]
+            ax.plot(t, St[k][:, i], color=c, lw=1.6, marker=mk, ms=3, label=n)
+            if kc is not None:
+                ax.fill_between(t, St[k][:, i] - St[kc][:, i], St[k][:, i] + St[kc][:, i],
+                                color=c, alpha=0.15, lw=0)
+        ax.set_xlabel(_time_label(rf))
+        ax.set_ylabel(lab if method == "sobol" else lab + _unit_suffix(St.get("units")))
+        ax.grid(alpha=0.3)
+        ax.set_title(lab, fontsize=9)
+    axes[0].legend(fontsize=8, title="parameter", title_fontsize=8)
+    nt = len(rf.time)
+    sub = "" if len(t) == nt else "; computed at %d of %d output times (markers)" % (len(t), nt)
+    fig.suptitle("%s: %s indices of %s over time\nbands: %g %% bootstrap intervals%s; %s"
+                 % (_title(rf), "Sobol" if method == "sobol" else "Morris", St["metric"],
+                    100 * conf_level, sub, _blocks_note(St, "Saltelli blocks" if method == "sobol"
+                                                         else "trajectories")), fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+# -- everything -----------------------------------------------------------------------
+
+def _safe(name):
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def draw_all(rf, outdir, metrics=None, x=None, y=None, bins=8, max_points=8,
+             max_snapshots=12, max_times=40, indices=True, phase=True,
+             speed_threshold=phase_mod.DEFAULT_SPEED_THRESHOLD,
+             growth_factor=phase_mod.DEFAULT_GROWTH_FACTOR,
+             min_rise=phase_mod.DEFAULT_MIN_RISE,
+             seed=None, num_resamples=None, conf_level=0.95, log=print):
+    """Draw every figure that applies.  metrics: names of summary and/or
+    time-series metrics (default all).  Returns [(path, caption)]."""
+    from . import sobol, morris
+    seed = sobol.DEFAULT_SEED if seed is None else seed
+    num_resamples = sobol.DEFAULT_RESAMPLES if num_resamples is None else num_resamples
+    os.makedirs(outdir, exist_ok=True)
+    summ, series = rf.summary_names(), rf.timeseries_names()
+    if metrics:
+        bad = [m for m in metrics if m not in summ and m not in series]
+        if bad:
+            raise ResultError("metric '%s' not found in %s; summary metrics: %s; time-series "
+                              "metrics: %s" % (bad[0], rf.path, ", ".join(summ) or "(none)",
+                                               ", ".join(series) or "(none)"))
+        summ = [m for m in summ if m in metrics]
+        series = [m for m in series if m in metrics]
+    if (x is None) != (y is None):
+        raise ResultError("give both --x and --y (or neither)")
+    if x is not None:
+        rf.param(x)
+        rf.param(y)
+        axes = (x, y)
+    else:
+        axes = default_axes(rf)
+    out = []
+
+    def add(p, cap):
+        if p:
+            out.append((p, cap))
+            log("wrote %s" % p)
+
+    for m in series:
+        add(timeseries_figure(rf, m, os.path.join(outdir, "timeseries_%s.png" % _safe(m)),
+                              max_points), "time series of %s" % m)
+    if axes is None:
+        log("note: %d swept parameter(s): no two-axis heatmaps" % rf.dim)
+    else:
+        for m in summ:
+            add(heatmap_figure(rf, m, axes[0], axes[1],
+                               os.path.join(outdir, "heatmap_%s_%s_%s.png"
+                                            % (_safe(m), _safe(axes[0]), _safe(axes[1]))), bins),
+                "%s over %s and %s" % (m, axes[0], axes[1]))
+        if phase:
+            try:
+                p, info = phase_figure(rf, axes[0], axes[1],
+                                       os.path.join(outdir, "phase_%s_%s.png"
+                                                    % (_safe(axes[0]), _safe(axes[1]))),
+                                       bins, speed_threshold, growth_factor, min_rise)
+                add(p, "phase diagram over %s and %s (%s)" % (axes[0], axes[1], info["rule"]))
+            except ResultError:
+                log("note: no phase diagram (it needs the drift model's drift_speed, or "
+                    "final_frac_senescent and frac_senescent)")
+    for e in rf.snapshots()[:max_snapshots]:
+        add(snapshot_figure(rf, e, os.path.join(outdir, "snapshot_run%d_t%d.png" % (e[0], e[1]))),
+            "lattice of run %d at output %d" % (e[0], e[1]))
+    if len(rf.snapshots()) > max_snapshots:
+        log("note: drew %d of %d snapshots (--max-snapshots)" % (max_snapshots, len(rf.snapshots())))
+    if indices and rf.dtype in ("sobol", "morris"):
+        mod = sobol if rf.dtype == "sobol" else morris
+        draw = sobol_figure if rf.dtype == "sobol" else morris_figure
+        for m in summ:
+            S = mod.analyze_summary(rf, m, num_resamples, conf_level, seed)
+            add(draw(rf, S, os.path.join(outdir, "indices_%s.png" % _safe(m)), conf_level),
+                "%s indices of %s" % (rf.dtype, m))
+        for m in series:
+            St = over_time(rf, m, max_times, num_resamples, conf_level, seed)
+            add(over_time_figure(rf, St, os.path.join(outdir, "indices_time_%s.png" % _safe(m)),
+                                 rf.dtype, conf_level),
+                "%s indices of %s over time" % (rf.dtype, m))
+    elif indices:
+        log("note: design '%s': no sensitivity indices (they need a sobol or morris design)"
+            % rf.dtype)
+    return out
+
+
+def time_subset(n, max_times):
+    """Indices of at most max_times output times, evenly spread, first and
+    last included."""
+    if max_times is None or n <= max_times:
+        return np.arange(n)
+    return np.unique(np.round(np.linspace(0, n - 1, max_times)).astype(int))
+
+
+def over_time(rf, metric, max_times=None, num_resamples=100, conf_level=0.95, seed=1):
+    """Indices of a time-series metric at (a subset of) the output times."""
+    from . import sobol, morris
+    mod = sobol if rf.dtype == "sobol" else morris
+    idx = time_subset(len(rf.time), max_times)
+    St = mod.analyze_timeseries(rf, metric, num_resamples, conf_level, seed, times=idx)
+    return St

@@ -1,0 +1,286 @@
+"""A one-page summary of a result file, as Markdown or HTML with PNGs:
+what was run, completion, key indices, figures."""
+
+import html
+import math
+import os
+import re
+
+import numpy as np
+
+from . import figures, sobol, morris
+from . import phase as phase_mod
+from .results import ResultError
+
+DRIFT_KEY_SUMMARY = ["final_frac_senescent", "final_F", "drift_speed", "ev_share"]
+DRIFT_KEY_SERIES = ["frac_senescent", "function_F"]
+MAX_KEY_METRICS = 4
+TOP_PARAMS = 6
+
+
+# -- a tiny document model rendered to Markdown or HTML ---------------------------
+
+class Doc:
+    def __init__(self):
+        self.blocks = []
+
+    def h(self, level, text):
+        self.blocks.append(("h", level, text))
+
+    def p(self, text):
+        self.blocks.append(("p", text))
+
+    def ul(self, items):
+        self.blocks.append(("ul", list(items)))
+
+    def table(self, header, rows):
+        self.blocks.append(("table", header, rows))
+
+    def img(self, src, caption, wide=False):
+        self.blocks.append(("img", src, caption, wide))
+
+    def markdown(self):
+        out = []
+        for b in self.blocks:
+            if b[0] == "h":
+                out.append("#" * b[1] + " " + b[2])
+            elif b[0] == "p":
+                out.append(b[1])
+            elif b[0] == "ul":
+                out.append("\n".join("- " + i for i in b[1]))
+            elif b[0] == "table":
+                esc = [str(c).replace("|", "\\|") for c in b[1]]
+                lines = ["| " + " | ".join(esc) + " |",
+                         "|" + "|".join("---" for _ in b[1]) + "|"]
+                for r in b[2]:
+                    lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |")
+                out.append("\n".join(lines))
+            elif b[0] == "img":
+                out.append("![%s](%s)" % (b[2], b[1]))
+        return "\n\n".join(out) + "\n"
+
+    def html(self, title):
+        e = html.escape
+        out = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
+               "<title>%s</title>" % e(title),
+               "<style>body{font-family:sans-serif;max-width:60em;margin:1em auto;"
+               "line-height:1.35}table{border-collapse:collapse;margin:.5em 0}"
+               "td,th{border:1px solid #bbb;padding:2px 8px;text-align:right}"
+               "td:first-child,th:first-child{text-align:left}"
+               "figure{display:inline-block;margin:.3em;max-width:48%;vertical-align:top}"
+               "figure.wide{max-width:98%}figure img{max-width:100%}figcaption{font-size:85%;color:#444}"
+               "</style></head><body>"]
+        for b in self.blocks:
+            if b[0] == "h":
+                out.append("<h%d>%s</h%d>" % (b[1], e(b[2]), b[1]))
+            elif b[0] == "p":
+                out.append("<p>%s</p>" % _inline(b[1]))
+            elif b[0] == "ul":
+                out.append("<ul>" + "".join("<li>%s</li>" % _inline(i) for i in b[1]) + "</ul>")
+            elif b[0] == "table":
+                out.append("<table><tr>" + "".join("<th>%s</th>" % e(str(c)) for c in b[1])
+                           + "</tr>" + "".join("<tr>" + "".join("<td>%s</td>" % e(str(c))
+                                                                for c in r) + "</tr>"
+                                               for r in b[2]) + "</table>")
+            elif b[0] == "img":
+                out.append("<figure%s><img src=\"%s\" alt=\"%s\"><figcaption>%s</figcaption>"
+                           "</figure>" % (' class="wide"' if b[3] else "", e(b[1]), e(b[2]),
+                                          e(b[2])))
+        out.append("</body></html>")
+        return "\n".join(out) + "\n"
+
+
+def _inline(text):
+    """Markdown **bold** and `code` to HTML, after escaping."""
+    t = html.escape(text)
+    t = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", t)
+    return re.sub(r"`(.+?)`", r"<code>\1</code>", t)
+
+
+def _fmt(v, nd=3):
+    if v is None or not np.isfinite(v):
+        return "n/a"
+    return "%.*f" % (nd, v)
+
+
+def _pct(a, b):
+    """A percentage that never rounds a shortfall up to 100 % (or a few
+    runs down to 0 %)."""
+    if not b:
+        return "n/a"
+    v = 100.0 * a / b
+    if 0 < a < b:
+        v = min(max(v, 0.1), 99.9)
+        v = math.floor(v * 10) / 10 if v > 50 else math.ceil(v * 10) / 10
+    return "%.1f %%" % v
+
+
+def key_metrics(rf, metrics=None):
+    summ, series = rf.summary_names(), rf.timeseries_names()
+    if metrics:
+        bad = [m for m in metrics if m not in summ and m not in series]
+        if bad:
+            raise ResultError("metric '%s' not found in %s; summary metrics: %s; time-series "
+                              "metrics: %s" % (bad[0], rf.path, ", ".join(summ) or "(none)",
+                                               ", ".join(series) or "(none)"))
+        return [m for m in metrics if m in summ], [m for m in metrics if m in series]
+    ks = [m for m in DRIFT_KEY_SUMMARY if m in summ] or summ
+    kt = [m for m in DRIFT_KEY_SERIES if m in series] or series
+    return ks[:MAX_KEY_METRICS], kt[:1]
+
+
+def write_report(rf, outdir, fmt="md", metrics=None, x=None, y=None, bins=8,
+                 seed=sobol.DEFAULT_SEED, num_resamples=sobol.DEFAULT_RESAMPLES,
+                 conf_level=sobol.DEFAULT_CONF_LEVEL,
+                 speed_threshold=phase_mod.DEFAULT_SPEED_THRESHOLD,
+                 growth_factor=phase_mod.DEFAULT_GROWTH_FACTOR,
+                 min_rise=phase_mod.DEFAULT_MIN_RISE, max_points=8, log=print):
+    if fmt not in ("md", "html"):
+        raise ResultError("report format must be md or html, not '%s'" % fmt)
+    if (x is None) != (y is None):
+        raise ResultError("give both --x and --y (or neither)")
+    if x is not None:
+        rf.param(x)
+        rf.param(y)
+    os.makedirs(outdir, exist_ok=True)
+    ksum, kser = key_metrics(rf, metrics)
+    d = Doc()
+    name = rf.meta.get("sweep_name", os.path.basename(rf.path))
+    d.h(1, "Sweep report: %s" % name)
+    d.p("File `%s`; model `%s`; created %s; sendrift %s (%s); seed %s."
+        % (os.path.abspath(rf.path), rf.meta.get("model", "?"), rf.meta.get("created", "?"),
+           rf.meta.get("sendrift_version", "?"), rf.meta.get("git_commit", "?"),
+           rf.meta.get("seed", "?")))
+
+    # what was run
+    d.h(2, "What was run")
+    de = rf.design
+    extra = []
+    if rf.dtype == "sobol":
+        extra.append("N = %s base points, %s order" % (de.get("samples", "?"),
+                                                       "second" if de.get("second_order") else "first"))
+    elif rf.dtype == "morris":
+        extra.append("%s trajectories, %s levels" % (de.get("trajectories", "?"), de.get("levels", "?")))
+    elif "samples" in de:
+        extra.append("%s samples" % de["samples"])
+    d.p("Design `%s`%s: %d parameter(s), %d design points x %d replicate(s) = %d runs."
+        % (rf.dtype, (" (" + "; ".join(extra) + ")") if extra else "", rf.dim, rf.points,
+           rf.replicates, rf.runs))
+    if rf.params:
+        rows = []
+        for p in rf.params:
+            rng = (", ".join(p.choices) if p.categorical
+                   else "%.4g .. %.4g" % (p.lower, p.upper))
+            rows.append([p.name, p.unit or "", p.kind, p.scale or "", rng])
+        d.table(["parameter", "unit", "kind", "scale", "range / choices"], rows)
+
+    # completion
+    d.h(2, "Completion")
+    c = rf.completion()
+    d.p("%d of %d runs DONE (%s), %d FAILED, %d PENDING; %d of %d design points complete "
+        "(every replicate DONE)." % (c["done"], c["runs"], _pct(c["done"], c["runs"]),
+                                      c["failed"], c["pending"], c["points_complete"], c["points"]))
+    msgs = rf.failure_messages()
+    if msgs:
+        d.ul(["%d x %s" % (n, m) for m, n in msgs])
+    if rf.wall_seconds is not None and c["done"]:
+        w = rf.wall_seconds[rf.done]
+        w = w[np.isfinite(w)]
+        if w.size:
+            d.p("Wall time of finished runs: total %.4g s, median %.3g s, max %.3g s."
+                % (w.sum(), np.median(w), w.max()))
+
+    # indices
+    d.h(2, "Key sensitivity indices")
+    ind_figs = []
+    if rf.dtype in ("sobol", "morris") and ksum:
+        d.p("Policy: runs not DONE are never used; a design point's response is the mean over "
+            "its replicates and needs all of them; a %s with an unfinished run or a "
+            "non-finite value is dropped whole. Intervals: %g %% bootstrap (%d resamples, "
+            "seed %d)." % ("Saltelli block" if rf.dtype == "sobol" else "Morris trajectory",
+                          100 * conf_level, num_resamples, seed))
+        for m in ksum:
+            if rf.dtype == "sobol":
+                S = sobol.analyze_summary(rf, m, num_resamples, conf_level, seed)
+                order = np.argsort(-np.nan_to_num(S["ST"], nan=-np.inf), kind="stable")
+                rows = [[S["names"][i], _fmt(S["S1"][i]), _fmt(S["S1_conf"][i]),
+                         _fmt(S["ST"][i]), _fmt(S["ST_conf"][i])] for i in order[:TOP_PARAMS]]
+                head = ["parameter", "S1", "S1 conf (+-)", "ST", "ST conf (+-)"]
+            else:
+                S = morris.analyze_summary(rf, m, num_resamples, conf_level, seed)
+                order = np.argsort(-np.nan_to_num(S["mu_star"], nan=-np.inf), kind="stable")
+                rows = [[S["names"][i], _fmt(S["mu_star"][i], 4), _fmt(S["mu_star_conf"][i], 4),
+                         _fmt(S["mu"][i], 4), _fmt(S["sigma"][i], 4)] for i in order[:TOP_PARAMS]]
+                head = ["parameter", "mu*", "mu* conf (+-)", "mu", "sigma"]
+            b = S["blocks"]
+            word = "Saltelli blocks" if rf.dtype == "sobol" else "trajectories"
+            u = figures._unit_suffix(S["units"])
+            d.p("**%s**%s: %d of %d %s used, %d dropped (%d with unfinished runs, %d with "
+                "non-finite values)%s." % (m, u, b["used"], b["total"], word, b["dropped"],
+                                           b["dropped_unfinished"], b["dropped_nonfinite"],
+                                           "; top %d by %s" % (TOP_PARAMS, head[3] if rf.dtype == "sobol" else "mu*")
+                                           if len(order) > TOP_PARAMS else ""))
+            d.table(head, rows)
+            if len(ind_figs) < 2:
+                fn = "indices_%s.png" % figures._safe(m)
+                draw = figures.sobol_figure if rf.dtype == "sobol" else figures.morris_figure
+                p = draw(rf, S, os.path.join(outdir, fn), conf_level)
+                ind_figs.append((fn, "%s indices of %s" % (rf.dtype, m)))
+                log("wrote %s" % p)
+    elif rf.dtype in ("sobol", "morris"):
+        d.p("No summary metrics in the file: no indices.")
+    else:
+        d.p("None: the design is `%s`; sensitivity indices need a `sobol` or `morris` design."
+            % rf.dtype)
+
+    # figures
+    figs = list(ind_figs)
+    for m in kser:
+        fn = "timeseries_%s.png" % figures._safe(m)
+        p = figures.timeseries_figure(rf, m, os.path.join(outdir, fn), max_points)
+        if p:
+            figs.append((fn, "time series of %s" % m))
+            log("wrote %s" % p)
+    axes = (x, y) if x is not None else figures.default_axes(rf)
+    if axes:
+        drew_phase = False
+        try:
+            fn = "phase_%s_%s.png" % (figures._safe(axes[0]), figures._safe(axes[1]))
+            p, info = figures.phase_figure(rf, axes[0], axes[1], os.path.join(outdir, fn), bins,
+                                           speed_threshold, growth_factor, min_rise)
+            if p:
+                figs.append((fn, "phase diagram over %s and %s (%s)"
+                             % (axes[0], axes[1], info["rule"])))
+                log("wrote %s" % p)
+                drew_phase = True
+        except ResultError:
+            pass
+        if ksum and not (drew_phase and rf.dtype in ("sobol", "morris")):
+            m = ksum[0]
+            fn = "heatmap_%s_%s_%s.png" % (figures._safe(m), figures._safe(axes[0]),
+                                          figures._safe(axes[1]))
+            p = figures.heatmap_figure(rf, m, axes[0], axes[1], os.path.join(outdir, fn), bins)
+            if p:
+                figs.append((fn, "mean %s over %s and %s" % (m, axes[0], axes[1])))
+                log("wrote %s" % p)
+    snaps = rf.snapshots()
+    if snaps:
+        last = max(snaps, key=lambda e: (e[1], -e[0]))
+        fn = "snapshot_run%d_t%d.png" % (last[0], last[1])
+        p = figures.snapshot_figure(rf, last, os.path.join(outdir, fn))
+        if p:
+            figs.append((fn, "lattice of run %d at the last snapshot" % last[0]))
+            log("wrote %s" % p)
+    d.h(2, "Figures")
+    if figs:
+        for fn, cap in figs:
+            d.img(fn, cap, wide=fn.startswith("snapshot_"))
+    else:
+        d.p("No figures: no finished run to draw.")
+    d.p("Made by analysis/report; `analysis/figures` draws every figure, `analysis/sensitivity` "
+        "prints and exports all indices.")
+    path = os.path.join(outdir, "report.%s" % fmt)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(d.markdown() if fmt == "md" else d.html("Sweep report: %s" % name))
+    log("wrote %s" % path)
+    return path

@@ -1,0 +1,451 @@
+"""Open a sendrift result file (layout: docs/output-format.md).
+
+    with ResultFile("results.h5") as rf:
+        rf.design["type"], rf.params, rf.completion()
+        y = rf.summary("y")              # NaN where the run is not DONE
+        ys = rf.timeseries("frac_senescent")
+        ym, ok = rf.point_values(y)      # replicate mean per design point
+
+The failed-run policy (see analysis/README.md) is applied here:
+
+* A run counts only when its status is DONE.  FAILED and PENDING runs (and a
+  finished run's NaN rows, which the file also holds for unfinished runs) are
+  never read as data: summary() and timeseries() return NaN for them.
+* A design point is *complete* when every one of its replicates is DONE; its
+  response is the mean over those replicates.  An incomplete point has no
+  response (NaN), so that replicate means never mix different numbers of
+  replicates.
+* A structured block (a Saltelli block, a Morris trajectory) with an
+  incomplete point is dropped whole by sobol.py / morris.py, which report
+  how many blocks were dropped and why.
+"""
+
+import os
+import sys
+
+import numpy as np
+
+FORMAT_NAME = "sendrift-results"
+FORMAT_VERSION = 1
+STATUS_NAMES = ("PENDING", "DONE", "FAILED")
+SENSITIVITY_DESIGNS = ("sobol", "morris")
+
+
+class ResultError(Exception):
+    """A problem with a result file or a request, for the user to fix."""
+
+
+def _str(v):
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, np.ndarray) and v.shape == ():
+        return _str(v[()])
+    return str(v)
+
+
+def _strs(v, n=None):
+    if v is None:
+        return [""] * (n or 0)
+    if isinstance(v, (str, bytes)):
+        v = [v]
+    return [_str(x) for x in np.asarray(v, dtype=object).ravel()]
+
+
+def _num(v, default=None):
+    if v is None:
+        return default
+    a = np.asarray(v)
+    if a.size != 1:
+        return default
+    try:
+        return a.item()
+    except (TypeError, ValueError):
+        return default
+
+
+class Param:
+    """One swept parameter: name, unit, kind (range/values/choices), scale
+    (lin/log/""), lower, upper and, for a categorical parameter, choices."""
+
+    def __init__(self, name, unit, kind, scale, lower, upper, choices=None):
+        self.name = name
+        self.unit = unit
+        self.kind = kind
+        self.scale = scale
+        self.lower = lower
+        self.upper = upper
+        self.choices = choices
+
+    @property
+    def categorical(self):
+        return self.choices is not None
+
+    def label(self):
+        """Axis label: name and unit, e.g. 'L_E (um)'."""
+        if self.categorical or self.unit in ("", "1", None):
+            return self.name
+        return "%s (%s)" % (self.name, self.unit)
+
+    def format_value(self, v):
+        if self.categorical:
+            i = int(round(v))
+            if 0 <= i < len(self.choices):
+                return self.choices[i]
+            return str(i)
+        return "%.4g" % v
+
+    def __repr__(self):
+        return "Param(%r, unit=%r, kind=%r, scale=%r, [%g, %g])" % (
+            self.name, self.unit, self.kind, self.scale, self.lower, self.upper)
+
+
+class ResultFile:
+    """A sendrift result file opened read-only with h5py.
+
+    The design arrays (params, unit, point, replicate, status) are read at
+    open; metrics are read when asked for.
+    """
+
+    def __init__(self, path):
+        try:
+            import h5py
+        except ImportError as e:  # pragma: no cover
+            raise ResultError("h5py is not importable by %s (%s); use a python3 "
+                              "with h5py, e.g. /usr/bin/python3" % (sys.executable, e))
+        self.path = path
+        if not os.path.exists(path):
+            raise ResultError("%s: no such file" % path)
+        if os.path.isdir(path):
+            raise ResultError("%s: is a directory, not a result file" % path)
+        try:
+            self.h5 = h5py.File(path, "r")
+        except OSError as e:
+            raise ResultError("%s: not an HDF5 file, or unreadable (%s)" % (path, e))
+        try:
+            self._load()
+        except ResultError:
+            self.h5.close()
+            raise
+        except (KeyError, ValueError, TypeError, OSError) as e:
+            self.h5.close()
+            raise ResultError("%s: malformed sendrift result file: %s" % (path, e))
+
+    # -- context manager -------------------------------------------------
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        try:
+            self.h5.close()
+        except Exception:  # pragma: no cover
+            pass
+
+    # -- loading ---------------------------------------------------------
+    def _load(self):
+        import h5py
+        f = self.h5
+        fmt = f.attrs.get("format")
+        if fmt is None or _str(fmt) != FORMAT_NAME:
+            raise ResultError("%s: not a sendrift result file (root attribute "
+                              "'format' is %r, expected %r)"
+                              % (self.path, None if fmt is None else _str(fmt), FORMAT_NAME))
+        ver = _num(f.attrs.get("format_version"), None)
+        if ver is None:
+            raise ResultError("%s: no 'format_version' attribute" % self.path)
+        if int(ver) > FORMAT_VERSION:
+            raise ResultError("%s: format_version %d is newer than this tool reads (%d)"
+                              % (self.path, int(ver), FORMAT_VERSION))
+        self.format_version = int(ver)
+        self.meta = {}
+        for k in ("sendrift_version", "git_commit", "sweep_name", "sweep_source",
+                  "model", "created", "mpi_version", "hdf5_version",
+                  "design_digest", "sweep_text"):
+            if k in f.attrs:
+                self.meta[k] = _str(f.attrs[k])
+        if "seed" in f.attrs:
+            self.meta["seed"] = int(_num(f.attrs["seed"], 0))
+
+        for grp in ("design", "runs"):
+            if grp not in f:
+                raise ResultError("%s: no /%s group" % (self.path, grp))
+        g = f["design"]
+        d = {}
+        for k, v in g.attrs.items():
+            if isinstance(v, (bytes, str)) or (isinstance(v, np.ndarray) and v.dtype.kind in "SOU"):
+                d[k] = _str(v)
+            else:
+                d[k] = _num(v, v)
+        for k in ("type", "dim", "points", "replicates", "runs"):
+            if k not in d:
+                raise ResultError("%s: /design has no attribute '%s'" % (self.path, k))
+        for k in ("dim", "points", "replicates", "runs", "samples", "second_order",
+                  "skip", "trajectories", "levels"):
+            if k in d:
+                d[k] = int(d[k])
+        self.design = d
+        D, runs = d["dim"], d["runs"]
+
+        for name in ("params", "point", "replicate"):
+            if name not in g:
+                raise ResultError("%s: no /design/%s dataset" % (self.path, name))
+        X = np.asarray(g["params"][...], dtype=float).reshape(runs, D) \
+            if runs * D else np.zeros((runs, D))
+        self.X = X
+        self.U = (np.asarray(g["unit"][...], dtype=float).reshape(runs, D)
+                  if "unit" in g else None)
+        self.point = np.asarray(g["point"][...], dtype=np.int64)
+        self.replicate = np.asarray(g["replicate"][...], dtype=np.int64)
+        if len(self.point) != runs or len(self.replicate) != runs:
+            raise ResultError("%s: /design/point or /design/replicate does not have "
+                              "%d rows" % (self.path, runs))
+        if runs and (self.point.min() < 0 or self.point.max() >= d["points"]):
+            raise ResultError("%s: /design/point out of range 0..%d"
+                              % (self.path, d["points"] - 1))
+
+        pa = g["params"].attrs
+        names = _strs(pa.get("names"), D)
+        if len(names) != D:
+            raise ResultError("%s: /design/params has %d names for dim %d"
+                              % (self.path, len(names), D))
+        units = _strs(pa.get("units"), D) if "units" in pa else [""] * D
+        kinds = _strs(pa.get("kinds"), D) if "kinds" in pa else ["range"] * D
+        scales = _strs(pa.get("scales"), D) if "scales" in pa else ["lin"] * D
+        lower = (np.asarray(pa["lower"], dtype=float).ravel() if "lower" in pa
+                 else (X.min(axis=0) if runs else np.zeros(D)))
+        upper = (np.asarray(pa["upper"], dtype=float).ravel() if "upper" in pa
+                 else (X.max(axis=0) if runs else np.ones(D)))
+        self.params = []
+        for i in range(D):
+            choices = None
+            if "choices" in g and names[i] in g["choices"]:
+                choices = _strs(g["choices"][names[i]][...])
+            elif kinds[i] == "choices":
+                n = int(upper[i]) + 1
+                choices = [str(k) for k in range(n)]
+            self.params.append(Param(names[i], units[i], kinds[i], scales[i],
+                                     float(lower[i]), float(upper[i]), choices))
+
+        r = f["runs"]
+        if "status" not in r:
+            raise ResultError("%s: no /runs/status dataset" % self.path)
+        st = r["status"]
+        codes = {"PENDING": 0, "DONE": 1, "FAILED": 2}
+        enum = h5py.check_enum_dtype(st.dtype)
+        if enum:
+            codes = {str(k).upper(): int(v) for k, v in enum.items()}
+        if "DONE" not in codes:
+            raise ResultError("%s: /runs/status enum has no DONE" % self.path)
+        self.status_codes = codes
+        s = np.asarray(st[...], dtype=np.int64)
+        if len(s) != runs:
+            raise ResultError("%s: /runs/status has %d rows, /design says %d runs"
+                              % (self.path, len(s), runs))
+        self.status_raw = s
+        self.done = s == codes["DONE"]
+        self.failed = s == codes.get("FAILED", -1)
+        self.pending = ~(self.done | self.failed)
+        self.messages = None
+        if "message" in r:
+            self.messages = _strs(r["message"][...])
+        self.wall_seconds = (np.asarray(r["wall_seconds"][...], dtype=float)
+                             if "wall_seconds" in r else None)
+
+        # metrics
+        self._summary = {}
+        if "summary" in f:
+            for k, ds in f["summary"].items():
+                if hasattr(ds, "shape") and ds.ndim == 1 and len(ds) == runs:
+                    self._summary[k] = ds
+        self._series = {}
+        self.time = np.zeros(0)
+        self.time_units = ""
+        if "timeseries" in f:
+            ts = f["timeseries"]
+            if "time" in ts:
+                self.time = np.asarray(ts["time"][...], dtype=float).ravel()
+                self.time_units = _str(ts["time"].attrs.get("units", ""))
+            T = len(self.time)
+            for k, ds in ts.items():
+                if k == "time" or not hasattr(ds, "shape"):
+                    continue
+                if ds.ndim == 2 and ds.shape[0] == runs and ds.shape[1] == T and T > 0:
+                    self._series[k] = ds
+
+    # -- design ----------------------------------------------------------
+    @property
+    def dtype(self):
+        return self.design["type"]
+
+    @property
+    def dim(self):
+        return self.design["dim"]
+
+    @property
+    def runs(self):
+        return self.design["runs"]
+
+    @property
+    def points(self):
+        return self.design["points"]
+
+    @property
+    def replicates(self):
+        return self.design["replicates"]
+
+    @property
+    def param_names(self):
+        return [p.name for p in self.params]
+
+    def param(self, name):
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise ResultError("parameter '%s' is not swept in %s; swept parameters: %s"
+                          % (name, self.path, ", ".join(self.param_names) or "(none)"))
+
+    def param_index(self, name):
+        self.param(name)
+        return self.param_names.index(name)
+
+    def point_params(self):
+        """points x D parameter vectors (from the first run of each point)."""
+        P = np.full((self.points, self.dim), np.nan)
+        P[self.point[::-1]] = self.X[::-1]
+        return P
+
+    def point_unit(self):
+        if self.U is None:
+            return None
+        P = np.full((self.points, self.dim), np.nan)
+        P[self.point[::-1]] = self.U[::-1]
+        return P
+
+    # -- completion --------------------------------------------------------
+    def completion(self):
+        """Counts of runs by status, and of complete design points."""
+        full = self.point_complete()
+        return {"runs": self.runs,
+                "done": int(self.done.sum()),
+                "failed": int(self.failed.sum()),
+                "pending": int(self.pending.sum()),
+                "points": self.points,
+                "points_complete": int(full.sum())}
+
+    def failure_messages(self, top=5):
+        """The most frequent failure messages: [(message, count)]."""
+        if self.messages is None or not self.failed.any():
+            return []
+        msgs = [self.messages[i].strip() or "(no message)"
+                for i in np.flatnonzero(self.failed)]
+        uniq, cnt = np.unique(np.asarray(msgs, dtype=object), return_counts=True)
+        order = np.argsort(-cnt, kind="stable")
+        return [(str(uniq[i]), int(cnt[i])) for i in order[:top]]
+
+    def point_complete(self):
+        """Boolean per design point: every replicate is DONE."""
+        n = np.bincount(self.point, minlength=self.points)
+        nd = np.bincount(self.point, weights=self.done.astype(float), minlength=self.points)
+        return (n > 0) & (nd == n)
+
+    # -- metrics -----------------------------------------------------------
+    def summary_names(self):
+        return sorted(self._summary)
+
+    def timeseries_names(self):
+        return sorted(self._series)
+
+    def _check_metric(self, name, table, what):
+        if name not in table:
+            avail = sorted(table)
+            other = self._series if table is self._summary else self._summary
+            hint = ""
+            if name in other:
+                hint = " ('%s' is a %s metric)" % (
+                    name, "time-series" if table is self._summary else "summary")
+            raise ResultError("%s metric '%s' not found in %s%s; available: %s"
+                              % (what, name, self.path, hint,
+                                 ", ".join(avail) if avail else "(none)"))
+        return table[name]
+
+    def metric_info(self, name, series=False):
+        ds = self._check_metric(name, self._series if series else self._summary,
+                                "time-series" if series else "summary")
+        return {"units": _str(ds.attrs.get("units", "")),
+                "description": _str(ds.attrs.get("description", ""))}
+
+    def summary(self, name):
+        """Per-run values of a summary metric; NaN where the run is not DONE."""
+        ds = self._check_metric(name, self._summary, "summary")
+        y = np.asarray(ds[...], dtype=float)
+        y[~self.done] = np.nan
+        return y
+
+    def timeseries(self, name):
+        """runs x times values of a time-series metric; NaN rows where the run
+        is not DONE."""
+        ds = self._check_metric(name, self._series, "time-series")
+        y = np.asarray(ds[...], dtype=float)
+        y[~self.done] = np.nan
+        return y
+
+    def point_values(self, y):
+        """Replicate mean per design point of per-run values y (runs,) or
+        (runs, T).  Returns (values, complete): values is NaN where the
+        point is not complete (policy above)."""
+        y = np.asarray(y, dtype=float)
+        complete = self.point_complete()
+        shape = (self.points,) + y.shape[1:]
+        s = np.zeros(shape)
+        yy = np.where(self.done.reshape((-1,) + (1,) * (y.ndim - 1)), y, 0.0)
+        np.add.at(s, self.point, yy)
+        n = np.bincount(self.point, minlength=self.points).astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = s / n.reshape((-1,) + (1,) * (y.ndim - 1))
+        v[~complete] = np.nan
+        return v, complete
+
+    # -- snapshots -------------------------------------------------------------
+    def snapshots(self):
+        """[(run, output index, time, h5 group path)] sorted by run, index."""
+        out = []
+        if "snapshots" not in self.h5:
+            return out
+        for rname, rg in self.h5["snapshots"].items():
+            if not rname.startswith("run_") or not hasattr(rg, "keys"):
+                continue
+            try:
+                run = int(rname[4:])
+            except ValueError:
+                continue
+            for tname, tg in rg.items():
+                if not tname.startswith("t_") or not hasattr(tg, "keys"):
+                    continue
+                try:
+                    k = int(tname[2:])
+                except ValueError:
+                    continue
+                t = _num(tg.attrs.get("time"), None)
+                if t is None and 0 <= k < len(self.time):
+                    t = self.time[k]
+                out.append((run, k, t, tg.name))
+        out.sort(key=lambda e: (e[0], e[1]))
+        return out
+
+    def describe_point(self, point, max_params=4):
+        """'name=value unit, ...' for a design point."""
+        P = self.point_params()[point]
+        parts = []
+        for i, p in enumerate(self.params[:max_params]):
+            u = "" if (p.categorical or p.unit in ("", "1")) else " " + p.unit
+            parts.append("%s=%s%s" % (p.name, p.format_value(P[i]), u))
+        if self.dim > max_params:
+            parts.append("...")
+        return ", ".join(parts) if parts else "point %d" % point
+
+    def require_design(self, *types):
+        if self.dtype not in types:
+            raise ResultError("%s: design type is '%s'; this analysis needs a %s design"
+                              % (self.path, self.dtype, " or ".join("'%s'" % t for t in types)))

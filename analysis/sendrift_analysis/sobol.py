@@ -1,0 +1,243 @@
+"""Sobol indices from a Saltelli design, as SALib.analyze.sobol.analyze.
+
+Layout (docs/output-format.md, SALib's saltelli sample): base point j owns the
+block of design points A, AB_1 .. AB_D, [BA_1 .. BA_D,] B.
+
+Estimators (the ones SALib 1.4 uses; its source, not its documentation, is
+the reference here):
+
+* the model output is first normalised over the whole design,
+  Y <- (Y - mean(Y)) / std(Y) (population std), which matters for S1:
+  the Saltelli 2010 first-order estimator is not shift invariant with finite N;
+* V = np.var(np.r_[A, B]) (population variance, ddof = 0, over the 2N base
+  evaluations A and B only);
+* S1_j = mean(B * (AB_j - A)) / V                Saltelli et al. 2010, Table 2 (b)
+* ST_j = 0.5 * mean((A - AB_j)**2) / V            Jansen 1999 (Saltelli 2010 (f))
+* S2_jk = mean(BA_j * AB_k - A * B) / V - S1_j - S1_k     Saltelli 2002
+* confidence: the base points (rows of the blocks) are resampled with
+  replacement, r = default_rng(seed).integers(N, size=(N, num_resamples)),
+  each estimator is recomputed on every resample (V recomputed too), and
+  conf = Phi^-1(0.5 + conf_level / 2) * std(resampled, ddof=1): the
+  half-width of a normal-approximation interval, SALib's `*_conf`.
+* S2 and S2_conf are D x D with NaN except the upper triangle (j < k).
+
+With the same Y and a seed other than 0, analyze() returns the numbers that
+SALib.analyze.sobol.analyze(problem, Y, calc_second_order, num_resamples,
+conf_level, seed=seed) returns.  Where the output is constant (zero
+variance) every index is NaN: undefined, not zero.
+
+Dropped blocks (failed-run policy): analyze_values() drops a whole block
+when one of its points has no response (a replicate not DONE) or a
+non-finite response, and analyses the remaining N' blocks as a Saltelli
+design of size N' (the estimators need every role of a block).
+"""
+
+import warnings
+from statistics import NormalDist
+
+import numpy as np
+
+from .results import ResultError
+
+DEFAULT_SEED = 1
+DEFAULT_RESAMPLES = 100
+DEFAULT_CONF_LEVEL = 0.95
+
+
+def block_size(D, second_order):
+    return 2 * D + 2 if second_order else D + 2
+
+
+def separate_output_values(Y, D, N, second_order):
+    """A, B (N,), AB, BA (N, D) from Y in SALib's Saltelli layout."""
+    step = block_size(D, second_order)
+    Yb = np.asarray(Y, dtype=float).reshape(N, step)
+    A = Yb[:, 0]
+    B = Yb[:, step - 1]
+    AB = Yb[:, 1:D + 1]
+    BA = Yb[:, D + 1:2 * D + 1] if second_order else None
+    return A, B, AB, BA
+
+
+def first_order(A, AB, B):
+    return np.mean(B * (AB - A), axis=0) / np.var(np.r_[A, B], axis=0)
+
+
+def total_order(A, AB, B):
+    return 0.5 * np.mean((A - AB) ** 2, axis=0) / np.var(np.r_[A, B], axis=0)
+
+
+def second_order(A, ABj, ABk, BAj, B):
+    Vjk = np.mean(BAj * ABk - A * B, axis=0) / np.var(np.r_[A, B], axis=0)
+    return Vjk - first_order(A, ABj, B) - first_order(A, ABk, B)
+
+
+def z_value(conf_level):
+    if not 0 < conf_level < 1:
+        raise ResultError("confidence level must be in (0, 1), got %g" % conf_level)
+    return NormalDist().inv_cdf(0.5 + conf_level / 2)
+
+
+def _empty(D, calc_second_order):
+    S = {k: np.full(D, np.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+    if calc_second_order:
+        S["S2"] = np.full((D, D), np.nan)
+        S["S2_conf"] = np.full((D, D), np.nan)
+    return S
+
+
+def analyze(Y, D, calc_second_order=True, num_resamples=DEFAULT_RESAMPLES,
+            conf_level=DEFAULT_CONF_LEVEL, seed=DEFAULT_SEED):
+    """Sobol indices of outputs Y (N * block_size values, SALib's layout).
+
+    Returns a dict with SALib's keys: S1, S1_conf, ST, ST_conf (D,) and, with
+    calc_second_order, S2, S2_conf (D, D), upper triangle.
+    """
+    Y = np.asarray(Y, dtype=float).ravel()
+    step = block_size(D, calc_second_order)
+    if D < 1 or Y.size % step:
+        raise ResultError("%d outputs do not form Saltelli blocks of %d (D = %d, "
+                          "second order %s)" % (Y.size, step, D, bool(calc_second_order)))
+    if num_resamples < 2:
+        raise ResultError("need at least 2 bootstrap resamples, got %d" % num_resamples)
+    Z = z_value(conf_level)
+    N = Y.size // step
+    S = _empty(D, calc_second_order)
+    if N < 2 or not np.all(np.isfinite(Y)):
+        return S
+    sd = Y.std()
+    if not sd > 0:
+        return S
+    Y = (Y - Y.mean()) / sd
+    A, B, AB, BA = separate_output_values(Y, D, N, calc_second_order)
+    r = np.random.default_rng(seed).integers(N, size=(N, num_resamples))
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        Ar, Br = A[r], B[r]
+        for j in range(D):
+            S["S1"][j] = first_order(A, AB[:, j], B)
+            S["S1_conf"][j] = Z * first_order(Ar, AB[r, j], Br).std(ddof=1)
+            S["ST"][j] = total_order(A, AB[:, j], B)
+            S["ST_conf"][j] = Z * total_order(Ar, AB[r, j], Br).std(ddof=1)
+        if calc_second_order:
+            for j in range(D):
+                for k in range(j + 1, D):
+                    S["S2"][j, k] = second_order(A, AB[:, j], AB[:, k], BA[:, j], B)
+                    S["S2_conf"][j, k] = Z * second_order(
+                        Ar, AB[r, j], AB[r, k], BA[r, j], Br).std(ddof=1)
+    return S
+
+
+# -- from a result file --------------------------------------------------------
+
+def design_blocks(rf):
+    """(N, D, second_order, step) of a Sobol result file, after checking that
+    /design/unit follows the Saltelli layout."""
+    rf.require_design("sobol")
+    D = rf.dim
+    so = bool(rf.design.get("second_order", 0))
+    step = block_size(D, so)
+    if rf.points % step:
+        raise ResultError("%s: %d design points are not a whole number of Saltelli "
+                          "blocks of %d (D = %d, second_order = %d)"
+                          % (rf.path, rf.points, step, D, so))
+    N = rf.points // step
+    if "samples" in rf.design and rf.design["samples"] != N:
+        raise ResultError("%s: /design samples = %d but the points make %d blocks"
+                          % (rf.path, rf.design["samples"], N))
+    U = rf.point_unit()
+    if U is not None and N:
+        check_layout(U.reshape(N, step, D), D, so, rf.path)
+    return N, D, so, step
+
+
+def check_layout(Ub, D, so, path="result file"):
+    """Check A, AB_i, BA_i, B in unit coordinates: AB_i is A with column i
+    from B, BA_i is B with column i from A."""
+    A, B = Ub[:, 0, :], Ub[:, -1, :]
+    for i in range(D):
+        want = A.copy()
+        want[:, i] = B[:, i]
+        bad = np.flatnonzero(np.any(np.abs(Ub[:, 1 + i, :] - want) > 1e-12, axis=1))
+        if bad.size:
+            raise ResultError("%s: /design/unit does not follow the Saltelli layout: block "
+                              "%d, AB_%d is not A with column %d from B"
+                              % (path, bad[0], i + 1, i + 1))
+        if so:
+            want = B.copy()
+            want[:, i] = A[:, i]
+            bad = np.flatnonzero(np.any(np.abs(Ub[:, 1 + D + i, :] - want) > 1e-12, axis=1))
+            if bad.size:
+                raise ResultError("%s: /design/unit does not follow the Saltelli layout: "
+                                  "block %d, BA_%d is not B with column %d from A"
+                                  % (path, bad[0], i + 1, i + 1))
+
+
+def analyze_values(values, complete, N, D, so, **kw):
+    """Indices from per-point responses `values` (points,) with the
+    per-point flag `complete`.  Drops whole blocks (policy) and returns the
+    SALib dict plus 'blocks': counts of blocks total/used/dropped."""
+    step = block_size(D, so)
+    V = np.asarray(values, dtype=float).reshape(N, step)
+    C = np.asarray(complete, dtype=bool).reshape(N, step)
+    bad_run = ~C.all(axis=1)
+    bad_val = ~bad_run & ~np.isfinite(V).all(axis=1)
+    keep = ~(bad_run | bad_val)
+    S = analyze(V[keep].ravel(), D, so, **kw)
+    S["blocks"] = {"total": int(N), "used": int(keep.sum()),
+                   "dropped": int(N - keep.sum()),
+                   "dropped_unfinished": int(bad_run.sum()),
+                   "dropped_nonfinite": int(bad_val.sum())}
+    return S
+
+
+def analyze_summary(rf, metric, num_resamples=DEFAULT_RESAMPLES,
+                    conf_level=DEFAULT_CONF_LEVEL, seed=DEFAULT_SEED):
+    """Sobol indices of a summary metric.  Returns the SALib dict plus
+    'names', 'blocks', 'metric', 'units'."""
+    N, D, so, step = design_blocks(rf)
+    y = rf.summary(metric)
+    v, complete = rf.point_values(y)
+    S = analyze_values(v, complete, N, D, so, num_resamples=num_resamples,
+                       conf_level=conf_level, seed=seed)
+    S["names"] = rf.param_names
+    S["metric"] = metric
+    S["units"] = rf.metric_info(metric)["units"]
+    S["second_order"] = so
+    return S
+
+
+def analyze_timeseries(rf, metric, num_resamples=DEFAULT_RESAMPLES,
+                       conf_level=DEFAULT_CONF_LEVEL, seed=DEFAULT_SEED, times=None):
+    """Sobol indices of a time-series metric at every output time: S1, ST ...
+    with a leading time axis (T, D) / (T, D, D), and blocks_used (T,)."""
+    N, D, so, step = design_blocks(rf)
+    y = rf.timeseries(metric)
+    tidx = np.arange(y.shape[1]) if times is None else np.asarray(times, dtype=int)
+    y = y[:, tidx]
+    v, complete = rf.point_values(y)
+    T = y.shape[1]
+    out = None
+    used = np.zeros(T, dtype=int)
+    dropped_unfinished = 0
+    for t in range(T):
+        S = analyze_values(v[:, t], complete, N, D, so, num_resamples=num_resamples,
+                           conf_level=conf_level, seed=seed)
+        b = S.pop("blocks")
+        used[t] = b["used"]
+        dropped_unfinished = b["dropped_unfinished"]
+        if out is None:
+            out = {k: np.full((T,) + np.shape(a), np.nan) for k, a in S.items()}
+        for k, a in S.items():
+            out[k][t] = a
+    out["time"] = rf.time[tidx]
+    out["time_index"] = tidx
+    out["time_units"] = rf.time_units
+    out["names"] = rf.param_names
+    out["metric"] = metric
+    out["units"] = rf.metric_info(metric, series=True)["units"]
+    out["second_order"] = so
+    out["blocks"] = {"total": int(N), "used_per_time": used,
+                     "dropped_unfinished": int(dropped_unfinished),
+                     "dropped_nonfinite_per_time": (N - dropped_unfinished - used)}
+    return out
