@@ -51,10 +51,10 @@ if(NOT SD_PYTHON)
     find_program(_sd_py_${cand} NAMES ${cand} NO_CACHE)
     set(_py "${_sd_py_${cand}}")
     if(_py)
-      execute_process(COMMAND ${_py} -c "import h5py, numpy, matplotlib"
+      execute_process(COMMAND ${_py} -c "import h5py, numpy, matplotlib, scipy"
                       RESULT_VARIABLE _rc OUTPUT_QUIET ERROR_QUIET)
       if(_rc EQUAL 0)
-        set(SD_PYTHON "${_py}" CACHE FILEPATH "python3 that imports h5py, numpy, matplotlib")
+        set(SD_PYTHON "${_py}" CACHE FILEPATH "python3 that imports h5py, numpy, matplotlib, scipy")
         break()
       endif()
     endif()

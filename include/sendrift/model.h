@@ -94,6 +94,9 @@ typedef struct sd_model_class {
     int (*layout)(const sd_paramset *base, sd_layout *out);
     /* Optional: relative cost of a run, to hand out the longest first. */
     double (*cost)(const sd_paramset *p);
+    /* Optional: bytes one rank of a group of `ranks` needs for a run, so that
+     * a sweep that cannot fit is refused before anything is allocated. */
+    double (*memory)(const sd_paramset *p, int ranks);
     /* Create a run on comm (every rank of the worker group calls it). */
     int (*create)(const sd_paramset *p, const sd_run_info *info,
                   MPI_Comm comm, void **state);

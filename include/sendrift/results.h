@@ -30,6 +30,15 @@ typedef struct {
     int force;               /* overwrite an existing file                  */
 } sd_results_opts;
 
+/* What an existing file says about its runs (for --resume). */
+typedef struct {
+    uint8_t *status;         /* n_runs sd_run_status values                 */
+    uint32_t *attempts;      /* n_runs: how often each run was tried        */
+    uint64_t n_runs;
+} sd_results_state;
+
+void sd_results_state_free(sd_results_state *st);
+
 /* Create path on comm (collective) and write the sweep's metadata and the
  * whole /design.  Fails with a clear message, on every rank, when the file
  * exists (unless force) or cannot be created. */
@@ -37,13 +46,22 @@ int sd_results_create(const char *path, MPI_Comm comm, const sd_sweep *s,
                       const sd_design *d, const sd_layout *layout,
                       const sd_results_opts *opts, sd_results **out);
 
+/* Open an existing result file to continue its sweep (collective).  Fails,
+ * on every rank, when the file is not a complete sendrift result file or was
+ * made from a different design (the digests differ).  Every rank receives
+ * the status and attempts of every run. */
+int sd_results_open(const char *path, MPI_Comm comm, const sd_sweep *s,
+                    const sd_design *d, const sd_layout *layout, sd_results **out,
+                    sd_results_state *state);
+
 /* Write one finished run (independent: called by one rank).  series holds
  * n_series x n_times values, metric-major (NULL when the layout has none or
  * output.timeseries is off); summary n_summary values.  The status is
  * written after everything else. */
 int sd_results_write_run(sd_results *r, uint64_t run, const double *series,
                          const double *summary, double wall_seconds,
-                         int group, sd_run_status status, const char *message);
+                         int group, uint32_t attempts, sd_run_status status,
+                         const char *message);
 
 /* Make everything written so far durable (collective). */
 int sd_results_flush(sd_results *r);
@@ -54,6 +72,10 @@ int sd_results_close(sd_results **r);
 /* The digest of everything that fixes a sweep's runs and their outputs:
  * model, fixed parameters, axes, design, replicates, seed, output layout. */
 void sd_results_digest(const sd_sweep *s, const sd_layout *layout, char out[17]);
+
+/* Free bytes on the file system that would hold path (UINT64_MAX when it
+ * cannot be told). */
+uint64_t sd_results_free_bytes(const char *path);
 
 /* Estimated size of the result file in bytes. */
 uint64_t sd_results_estimate_bytes(const sd_sweep *s, const sd_design *d,

@@ -22,11 +22,25 @@ typedef struct {
     int force;                /* overwrite an existing result file          */
     int quiet;                /* no progress output                         */
     double progress_interval; /* seconds between plain progress lines       */
+    int resume;               /* continue the sweep in an existing file     */
+    int retry;                /* re-attempt a failed run up to this often   */
+    double grace;             /* seconds running runs may take after a stop
+                                 signal before they are abandoned           */
 } sd_sweep_opts;
+
+/* Signals that stop a sweep cleanly: no new runs are handed out, running
+ * ones get `grace` seconds to finish, the file is made durable, and
+ * sd_sweep_run returns SD_ERR_INTERRUPTED (the command exits with
+ * SD_EXIT_REQUEUE).  Slurm sends one of these before a time limit. */
+#define SD_STOP_SIGNALS "SIGTERM, SIGUSR1, SIGINT"
 
 typedef struct {
     uint64_t runs;            /* runs in the sweep                          */
     uint64_t done, failed;    /* finished in this session                   */
+    uint64_t done_before;     /* --resume: done in earlier sessions         */
+    uint64_t failed_before;   /* --resume: failed earlier, not retried      */
+    uint64_t left;            /* runs not finished when the sweep stopped   */
+    int stop_signal;          /* the signal that stopped it (0: none)       */
     int groups;               /* worker groups                              */
     double seconds;           /* wall time of the run phase                 */
     double controller_cpu;    /* CPU seconds used by rank 0 in that phase   */

@@ -20,7 +20,8 @@ enum {
     SD_EXIT_OK = 0,          /* every run done                              */
     SD_EXIT_USAGE = 2,       /* bad command line or sweep file              */
     SD_EXIT_ERROR = 3,       /* the sweep could not go on (I/O, MPI, ...)   */
-    SD_EXIT_FAILED_RUNS = 4  /* finished, but some runs failed              */
+    SD_EXIT_FAILED_RUNS = 4, /* finished, but some runs failed              */
+    SD_EXIT_REQUEUE = 75     /* stopped by a signal: resume it (EX_TEMPFAIL) */
 };
 
 static int sd_rank;
@@ -47,11 +48,19 @@ static void usage(FILE *out)
           "  -q, --quiet               no progress output\n"
           "      --progress-interval S seconds between progress lines when stderr is\n"
           "                            not a terminal (10)\n"
+          "      --resume              continue the sweep in the output file: finished\n"
+          "                            runs are kept, unfinished ones run (the file is\n"
+          "                            created when it does not exist yet)\n"
+          "      --retry N             re-attempt a failed run up to N times (with\n"
+          "                            --resume, runs that failed before are retried too)\n"
+          "      --grace S             after SIGTERM/SIGUSR1/SIGINT, let running runs\n"
+          "                            finish for S seconds (60) before abandoning them\n"
           "Options of check:\n"
           "      --all                 print every run, not the first 10\n"
           "\n"
           "Exit status: 0 all runs done; 2 bad command line or sweep file; 3 the sweep\n"
-          "could not go on (I/O, MPI, HDF5); 4 finished with failed runs.\n",
+          "could not go on (I/O, MPI, HDF5, memory); 4 finished with failed runs; 75\n"
+          "stopped by a signal before the end: run again with --resume (requeue).\n",
           out);
 }
 
@@ -257,9 +266,13 @@ static int cmd_run(int argc, char **argv)
         {"force", no_argument, NULL, 'f'},
         {"quiet", no_argument, NULL, 'q'},
         {"progress-interval", required_argument, NULL, 'i'},
+        {"resume", no_argument, NULL, 'r'},
+        {"retry", required_argument, NULL, 'R'},
+        {"grace", required_argument, NULL, 'g'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    sd_sweep_opts o = {NULL, 1, 0, 0, 10.0};
+    sd_sweep_opts o = {.output = NULL, .ranks_per_sim = 1, .progress_interval = 10.0,
+                       .grace = 60.0};
     int c;
     optind = 1;
     opterr = 0;
@@ -280,6 +293,21 @@ static int cmd_run(int argc, char **argv)
             o.progress_interval = strtod(optarg, &end);
             if (!end || *end || !(o.progress_interval > 0)) {
                 sd_error(SD_ERR_INPUT, "--progress-interval: \"%s\" is not a positive number", optarg);
+                return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
+            }
+            break;
+        case 'r': o.resume = 1; break;
+        case 'R':
+            o.retry = (int)strtol(optarg, &end, 10);
+            if (!end || *end || o.retry < 0) {
+                sd_error(SD_ERR_INPUT, "--retry: \"%s\" is not a whole number >= 0", optarg);
+                return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
+            }
+            break;
+        case 'g':
+            o.grace = strtod(optarg, &end);
+            if (!end || *end || !(o.grace >= 0) || !isfinite(o.grace)) {
+                sd_error(SD_ERR_INPUT, "--grace: \"%s\" is not a number of seconds >= 0", optarg);
                 return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
             }
             break;
@@ -311,18 +339,27 @@ static int cmd_run(int argc, char **argv)
     sd_sweep_report rep;
     rc = sd_sweep_run(s, MPI_COMM_WORLD, &o, &rep);
     sd_sweep_destroy(&s);
-    if (rc != SD_OK) return fail(rc, rc == SD_ERR_INPUT ? SD_EXIT_USAGE : SD_EXIT_ERROR);
+    if (rc == SD_ERR_INTERRUPTED) return fail(rc, SD_EXIT_REQUEUE);
+    if (rc != SD_OK)
+        return fail(rc, rc == SD_ERR_INPUT ? SD_EXIT_USAGE : SD_EXIT_ERROR);
     if (sd_rank == 0 && !o.quiet) {
+        uint64_t ran = rep.done + rep.failed;
         fprintf(stderr,
-                "sendrift: wrote %s: %llu runs, %llu done, %llu failed, in %.3f s "
-                "(%.1f runs/s; %d worker group%s; controller CPU %.1f%% of its wall time)\n",
-                o.output, (unsigned long long)rep.runs, (unsigned long long)rep.done,
-                (unsigned long long)rep.failed, rep.seconds,
-                rep.seconds > 0 ? (double)(rep.done + rep.failed) / rep.seconds : 0.0,
-                rep.groups, rep.groups == 1 ? "" : "s",
+                "sendrift: wrote %s: %llu runs, %llu done, %llu failed",
+                o.output, (unsigned long long)rep.runs,
+                (unsigned long long)(rep.done + rep.done_before),
+                (unsigned long long)(rep.failed + rep.failed_before));
+        if (rep.done_before + rep.failed_before)
+            fprintf(stderr, " (%llu of them before this session)",
+                    (unsigned long long)(rep.done_before + rep.failed_before));
+        fprintf(stderr,
+                "; %.3f s, %.1f runs/s; %d worker group%s; controller CPU %.1f%% of its "
+                "wall time\n",
+                rep.seconds, rep.seconds > 0 ? (double)ran / rep.seconds : 0.0, rep.groups,
+                rep.groups == 1 ? "" : "s",
                 rep.seconds > 0 ? 100.0 * rep.controller_cpu / rep.seconds : 0.0);
     }
-    return rep.failed ? SD_EXIT_FAILED_RUNS : SD_EXIT_OK;
+    return rep.failed + rep.failed_before ? SD_EXIT_FAILED_RUNS : SD_EXIT_OK;
 }
 
 int main(int argc, char **argv)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,7 +31,7 @@ struct sd_results {
     hid_t file;
     hid_t status_type;
     hid_t message_type;
-    hid_t d_status, d_message, d_wall, d_group;
+    hid_t d_status, d_message, d_wall, d_group, d_attempts;
     hid_t *d_series;
     size_t n_series;
     hid_t *d_summary;
@@ -319,6 +320,22 @@ uint64_t sd_results_estimate_bytes(const sd_sweep *s, const sd_design *d,
     return runs * per_run + 64 * 1024 + strlen(s->text);
 }
 
+uint64_t sd_results_free_bytes(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    struct statvfs v;
+    if (statvfs(dir, &v) != 0) return UINT64_MAX;
+    return (uint64_t)v.f_bavail * (uint64_t)v.f_frsize;
+}
+
 /* ---- creation ----------------------------------------------------------- */
 
 static const char *sd_design_type_name(sd_design_type t)
@@ -334,7 +351,18 @@ static const char *sd_axis_kind_name(sd_axis_kind k)
 
 /* Rank 0 decides whether the file may be created; every rank learns the
  * answer and the same message. */
-static int sd_results_precheck(const char *path, MPI_Comm comm, int force)
+static void sd_human(double b, char *buf, size_t n)
+{
+    const char *u[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    int i = 0;
+    while (b >= 1024 && i < 5) {
+        b /= 1024;
+        i++;
+    }
+    snprintf(buf, n, "%.1f %s", b, u[i]);
+}
+
+static int sd_results_precheck(const char *path, MPI_Comm comm, int force, uint64_t need)
 {
     int rank;
     MPI_Comm_rank(comm, &rank);
@@ -371,6 +399,18 @@ static int sd_results_precheck(const char *path, MPI_Comm comm, int force)
                 code = SD_ERR_IO;
                 snprintf(msg, sizeof msg, "%.900s: directory %.900s is not writable: %s", path, dir,
                          strerror(errno));
+            } else {
+                uint64_t avail = sd_results_free_bytes(path);
+                if (avail != UINT64_MAX && need > avail) {
+                    char a[32], b[32];
+                    sd_human((double)need, a, sizeof a);
+                    sd_human((double)avail, b, sizeof b);
+                    code = SD_ERR_IO;
+                    snprintf(msg, sizeof msg,
+                             "%.900s: the result file needs about %s, but only %s are free "
+                             "there; free some space or write elsewhere",
+                             path, a, b);
+                }
             }
         }
     }
@@ -613,6 +653,9 @@ static int sd_results_outputs(sd_results *r, const sd_sweep *s, const sd_layout 
     H5TRY(r->d_group = sd_dataset(gr, "group", H5T_STD_I32LE, 1, &runs, &minus1, "1",
                                   "worker group that ran it (-1: not run)"),
           "creating /runs/group");
+    H5TRY(r->d_attempts = sd_dataset(gr, "attempts", H5T_STD_U32LE, 1, &runs, NULL, "1",
+                                     "how often the run was tried (--retry, --resume)"),
+          "creating /runs/attempts");
 
     r->n_series = s->output_timeseries ? l->n_series : 0;
     r->n_times = l->n_times;
@@ -677,7 +720,7 @@ static void sd_results_free(sd_results *r)
     if (r->d_summary)
         for (size_t i = 0; i < r->n_summary; i++)
             if (r->d_summary[i] >= 0) H5Dclose(r->d_summary[i]);
-    hid_t ds[] = {r->d_status, r->d_message, r->d_wall, r->d_group};
+    hid_t ds[] = {r->d_status, r->d_message, r->d_wall, r->d_group, r->d_attempts};
     for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++)
         if (ds[i] >= 0) H5Dclose(ds[i]);
     if (r->status_type >= 0) H5Tclose(r->status_type);
@@ -696,12 +739,13 @@ int sd_results_create(const char *path, MPI_Comm comm, const sd_sweep *s,
     hid_t fapl = -1, fcpl = -1;
     *out = NULL;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    SD_CALL(sd_results_precheck(path, comm, opts && opts->force));
+    SD_CALL(sd_results_precheck(path, comm, opts && opts->force,
+                                sd_results_estimate_bytes(s, d, l)));
 
     sd_results *r = sd_calloc(1, sizeof *r, "result file");
     if (!r) return SD_ERR_NOMEM;
     r->file = r->status_type = r->message_type = -1;
-    r->d_status = r->d_message = r->d_wall = r->d_group = -1;
+    r->d_status = r->d_message = r->d_wall = r->d_group = r->d_attempts = -1;
     r->n_runs = sd_design_runs(d);
     r->path = sd_strdup(path);
     if (!r->path) {
@@ -754,9 +798,214 @@ done:
     return SD_OK;
 }
 
+/* Testing hook: with SENDRIFT_FAULT_WRITES=N in the environment, every run
+ * write after the first N of this process fails as on a full disk. */
+static int sd_fault_write(void)
+{
+    static long limit = -2, count = 0;
+    if (limit == -2) {
+        const char *e = getenv("SENDRIFT_FAULT_WRITES");
+        limit = e && *e ? strtol(e, NULL, 10) : -1;
+    }
+    return limit >= 0 && count++ >= limit;
+}
+
+/* ---- reopening for --resume ---------------------------------------------- */
+
+void sd_results_state_free(sd_results_state *st)
+{
+    free(st->status);
+    free(st->attempts);
+    st->status = NULL;
+    st->attempts = NULL;
+    st->n_runs = 0;
+}
+
+/* A variable-length string attribute, copied into buf ("" when absent). */
+static herr_t sd_attr_read_str(hid_t obj, const char *name, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    if (H5Aexists(obj, name) <= 0) return -1;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a < 0) return -1;
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    char *v = NULL;
+    herr_t st = H5Aread(a, t, &v);
+    if (st >= 0 && v) {
+        snprintf(buf, n, "%s", v);
+        H5free_memory(v);
+    }
+    H5Tclose(t);
+    H5Aclose(a);
+    return st;
+}
+
+static herr_t sd_attr_read_u64(hid_t obj, const char *name, uint64_t *v)
+{
+    if (H5Aexists(obj, name) <= 0) return -1;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a < 0) return -1;
+    herr_t st = H5Aread(a, H5T_NATIVE_UINT64, v);
+    H5Aclose(a);
+    return st;
+}
+
+/* Rank 0 checks the file is there; every rank learns the answer. */
+static int sd_results_precheck_open(const char *path, MPI_Comm comm)
+{
+    int rank, code = SD_OK;
+    char msg[1200] = {0};
+    MPI_Comm_rank(comm, &rank);
+    if (rank == 0) {
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            code = SD_ERR_IO;
+            snprintf(msg, sizeof msg, "%.900s: cannot resume: %s", path, strerror(errno));
+        } else if (!S_ISREG(st.st_mode)) {
+            code = SD_ERR_IO;
+            snprintf(msg, sizeof msg, "%.900s: cannot resume: not a regular file", path);
+        } else if (access(path, R_OK | W_OK) != 0) {
+            code = SD_ERR_IO;
+            snprintf(msg, sizeof msg, "%.900s: cannot resume: %s", path, strerror(errno));
+        }
+    }
+    MPI_Bcast(&code, 1, MPI_INT, 0, comm);
+    if (code != SD_OK) {
+        MPI_Bcast(msg, sizeof msg, MPI_CHAR, 0, comm);
+        return sd_error(code, "%s", msg);
+    }
+    return SD_OK;
+}
+
+static int sd_results_open_outputs(sd_results *r, const sd_sweep *s, const sd_layout *l)
+{
+    int rc = SD_OK;
+    char name[512];
+    H5TRY(r->d_status = H5Dopen2(r->file, "runs/status", H5P_DEFAULT), "opening /runs/status");
+    H5TRY(r->status_type = H5Dget_type(r->d_status), "reading the status type");
+    H5TRY(r->d_message = H5Dopen2(r->file, "runs/message", H5P_DEFAULT), "opening /runs/message");
+    H5TRY(r->d_wall = H5Dopen2(r->file, "runs/wall_seconds", H5P_DEFAULT),
+          "opening /runs/wall_seconds");
+    H5TRY(r->d_group = H5Dopen2(r->file, "runs/group", H5P_DEFAULT), "opening /runs/group");
+    H5TRY(r->d_attempts = H5Dopen2(r->file, "runs/attempts", H5P_DEFAULT),
+          "opening /runs/attempts");
+    r->n_series = s->output_timeseries && l->n_times > 0 ? l->n_series : 0;
+    r->n_times = l->n_times;
+    r->n_summary = l->n_summary;
+    r->d_series = sd_calloc(r->n_series + 1, sizeof(hid_t), "dataset handles");
+    r->d_summary = sd_calloc(r->n_summary + 1, sizeof(hid_t), "dataset handles");
+    if (!r->d_series || !r->d_summary) {
+        rc = SD_ERR_NOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < r->n_series; i++) r->d_series[i] = -1;
+    for (size_t i = 0; i < r->n_summary; i++) r->d_summary[i] = -1;
+    for (size_t i = 0; i < r->n_series; i++) {
+        snprintf(name, sizeof name, "timeseries/%s", l->series[i].name);
+        H5TRY(r->d_series[i] = H5Dopen2(r->file, name, H5P_DEFAULT), name);
+    }
+    for (size_t i = 0; i < r->n_summary; i++) {
+        snprintf(name, sizeof name, "summary/%s", l->summary[i].name);
+        H5TRY(r->d_summary[i] = H5Dopen2(r->file, name, H5P_DEFAULT), name);
+    }
+done:
+    return rc;
+}
+
+int sd_results_open(const char *path, MPI_Comm comm, const sd_sweep *s, const sd_design *d,
+                    const sd_layout *l, sd_results **out, sd_results_state *state)
+{
+    int rc = SD_OK;
+    hid_t fapl = -1;
+    *out = NULL;
+    memset(state, 0, sizeof *state);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    SD_CALL(sd_results_precheck_open(path, comm));
+    sd_results *r = sd_calloc(1, sizeof *r, "result file");
+    if (!r) return SD_ERR_NOMEM;
+    r->file = r->status_type = r->message_type = -1;
+    r->d_status = r->d_message = r->d_wall = r->d_group = r->d_attempts = -1;
+    r->n_runs = sd_design_runs(d);
+    r->path = sd_strdup(path);
+    if (!r->path) {
+        free(r);
+        return SD_ERR_NOMEM;
+    }
+    H5TRY(r->message_type = H5Tcopy(H5T_C_S1), "creating the message type");
+    H5TRY(H5Tset_size(r->message_type, SD_RUN_MESSAGE_LEN), "creating the message type");
+    H5TRY(H5Tset_strpad(r->message_type, H5T_STR_NULLTERM), "creating the message type");
+    H5TRY(fapl = H5Pcreate(H5P_FILE_ACCESS), "creating file access properties");
+    H5TRY(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "selecting MPI-IO");
+    H5TRY(H5Pset_all_coll_metadata_ops(fapl, 1), "setting collective metadata reads");
+    H5TRY(H5Pset_coll_metadata_write(fapl, 1), "setting collective metadata writes");
+    r->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
+    if (r->file < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        rc = sd_error(SD_ERR_IO,
+                      "%s: cannot resume: not a readable HDF5 file (was it cut short while "
+                      "being created?); start over with --force",
+                      path);
+        goto done;
+    }
+    char format[64], digest[64], want[17];
+    uint64_t runs = 0;
+    sd_attr_read_str(r->file, "format", format, sizeof format);
+    if (strcmp(format, "sendrift-results") != 0) {
+        rc = sd_error(SD_ERR_INPUT, "%s: cannot resume: not a sendrift result file", path);
+        goto done;
+    }
+    sd_attr_read_str(r->file, "design_digest", digest, sizeof digest);
+    sd_results_digest(s, l, want);
+    if (strcmp(digest, want) != 0) {
+        rc = sd_error(SD_ERR_INPUT,
+                      "%s: cannot resume: the file was made from a different design "
+                      "(digest %s in the file, %s for %s): its runs would not match; "
+                      "write to another file, or start over with --force",
+                      path, digest[0] ? digest : "none", want, s->source);
+        goto done;
+    }
+    hid_t g = H5Gopen2(r->file, "design", H5P_DEFAULT);
+    herr_t st = g < 0 ? -1 : sd_attr_read_u64(g, "runs", &runs);
+    if (g >= 0) H5Gclose(g);
+    if (st < 0 || runs != r->n_runs) {
+        rc = sd_error(SD_ERR_INPUT, "%s: cannot resume: the file holds %llu runs, the sweep %llu",
+                      path, (unsigned long long)runs, (unsigned long long)r->n_runs);
+        goto done;
+    }
+    rc = sd_results_open_outputs(r, s, l);
+    if (rc != SD_OK) goto done;
+    state->n_runs = r->n_runs;
+    state->status = sd_calloc(r->n_runs + 1, 1, "run status");
+    state->attempts = sd_calloc(r->n_runs + 1, sizeof(uint32_t), "run attempts");
+    if (!state->status || !state->attempts) {
+        rc = SD_ERR_NOMEM;
+        goto done;
+    }
+    H5TRY(H5Dread(r->d_status, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, state->status),
+          "reading /runs/status");
+    H5TRY(H5Dread(r->d_attempts, H5T_NATIVE_UINT32, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                  state->attempts),
+          "reading /runs/attempts");
+done:
+    if (fapl >= 0) H5Pclose(fapl);
+    int agreed;
+    MPI_Allreduce(&rc, &agreed, 1, MPI_INT, MPI_MAX, comm);
+    if (agreed != SD_OK) {
+        if (rc == SD_OK) rc = sd_error(agreed, "%s: opening the file failed on another rank", path);
+        hid_t f = r->file;
+        sd_results_free(r);
+        if (f >= 0) H5Fclose(f);
+        sd_results_state_free(state);
+        return rc;
+    }
+    *out = r;
+    return SD_OK;
+}
+
 int sd_results_write_run(sd_results *r, uint64_t run, const double *series,
                          const double *summary, double wall_seconds, int group,
-                         sd_run_status status, const char *message)
+                         uint32_t attempts, sd_run_status status, const char *message)
 {
     int rc = SD_OK;
     char what[128];
@@ -765,6 +1014,9 @@ int sd_results_write_run(sd_results *r, uint64_t run, const double *series,
                         r->path, (unsigned long long)run, (unsigned long long)r->n_runs);
     snprintf(what, sizeof what, "writing run %llu", (unsigned long long)run);
     errno = 0;
+    if (sd_fault_write())
+        return sd_error(SD_ERR_IO, "%s: %s failed: No space left on device (injected by "
+                        "SENDRIFT_FAULT_WRITES)", r->path, what);
     if (series)
         for (size_t i = 0; i < r->n_series; i++)
             H5TRY(sd_write_row(r->d_series[i], H5T_NATIVE_DOUBLE, run, r->n_times, 2,
@@ -779,6 +1031,7 @@ int sd_results_write_run(sd_results *r, uint64_t run, const double *series,
     H5TRY(sd_write_row(r->d_message, r->message_type, run, 1, 1, msg), what);
     H5TRY(sd_write_row(r->d_wall, H5T_NATIVE_DOUBLE, run, 1, 1, &wall_seconds), what);
     H5TRY(sd_write_row(r->d_group, H5T_NATIVE_INT, run, 1, 1, &group), what);
+    H5TRY(sd_write_row(r->d_attempts, H5T_NATIVE_UINT32, run, 1, 1, &attempts), what);
     /* Last: the flag that says the rows above are complete. */
     uint8_t st = (uint8_t)status;
     H5TRY(sd_write_row(r->d_status, r->status_type, run, 1, 1, &st), what);

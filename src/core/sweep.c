@@ -1,12 +1,19 @@
 /* sendrift: the controller and the worker groups (see include/sendrift/sweep.h).
  *
  * Messages are tiny: a worker leader sends a report of its last run (id,
- * status, message) and gets back the next run id, or SD_STOP.  Every rank
- * computes a run's parameters from its id.
+ * status, message) and gets back the next run id and attempt, or a stop.
+ * Every rank computes a run's parameters from its id.
+ *
+ * Stopping (a signal before a time limit): every rank catches the stop
+ * signals, but only the controller acts on them.  It hands out no more runs;
+ * once the grace period is over it tells the groups still running to
+ * abandon their runs, which they notice at the next output time.  An
+ * abandoned run writes nothing and stays PENDING, to be redone on --resume.
  */
 #include "sendrift/sweep.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,15 +25,16 @@
 #include "sendrift/progress.h"
 #include "sendrift/results.h"
 
-enum { SD_TAG_REPORT = 101, SD_TAG_ASSIGN = 102 };
+enum { SD_TAG_REPORT = 101, SD_TAG_ASSIGN = 102, SD_TAG_ABANDON = 103 };
 
-#define SD_STOP (-1LL)
+#define SD_STOP (-1LL)          /* no more runs                              */
+#define SD_STOP_ABANDONED (-2LL) /* no more runs; an abandon message was sent */
 #define SD_NONE (-1LL)
 
 /* What a leader tells the controller about its last run. */
 typedef struct {
     long long run;            /* SD_NONE on the first request               */
-    int status;               /* sd_run_status                              */
+    int status;               /* sd_run_status (PENDING: abandoned)         */
     int code;                 /* the run's error code, or a write failure   */
     char message[SD_RUN_MESSAGE_LEN];
 } sd_report_msg;
@@ -40,11 +48,62 @@ typedef struct {
     sd_results *results;
     MPI_Comm world, group;
     int rank, size, grank, gsize, group_id, groups;
+    int abandon_seen;         /* leader: an abandon message was received    */
     double *series;           /* n_series x n_times                          */
     double *row;              /* n_series                                    */
     double *summary;          /* n_summary                                   */
     double *x;                /* D                                           */
 } sd_ctx;
+
+/* ---- stop signals ------------------------------------------------------------ */
+
+static volatile sig_atomic_t sd_stop_signal;
+static const int sd_stop_signals[] = {SIGTERM, SIGUSR1, SIGINT};
+#define SD_N_STOP_SIGNALS (sizeof sd_stop_signals / sizeof sd_stop_signals[0])
+
+static void sd_on_stop_signal(int sig)
+{
+    if (!sd_stop_signal) sd_stop_signal = sig;
+}
+
+static void sd_signals_install(struct sigaction *old)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = sd_on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sd_stop_signal = 0;
+    for (size_t i = 0; i < SD_N_STOP_SIGNALS; i++) sigaction(sd_stop_signals[i], &sa, &old[i]);
+}
+
+static void sd_signals_restore(const struct sigaction *old)
+{
+    for (size_t i = 0; i < SD_N_STOP_SIGNALS; i++) sigaction(sd_stop_signals[i], &old[i], NULL);
+}
+
+static const char *sd_signal_name(int sig)
+{
+    switch (sig) {
+    case SIGTERM: return "SIGTERM";
+    case SIGUSR1: return "SIGUSR1";
+    case SIGINT: return "SIGINT";
+    default: return "a signal";
+    }
+}
+
+static double sd_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void sd_nap(long *ns, long max)
+{
+    struct timespec ts = {0, *ns};
+    nanosleep(&ts, NULL);
+    if (*ns < max) *ns *= 2;
+}
 
 int sd_sweep_layout(int world, int P, int *groups, int *idle, char *msg, size_t msglen)
 {
@@ -114,22 +173,37 @@ static void sd_sleepy_barrier(MPI_Comm comm)
     for (;;) {
         MPI_Test(&req, &flag, MPI_STATUS_IGNORE);
         if (flag) break;
-        struct timespec ts = {0, ns};
-        nanosleep(&ts, NULL);
-        if (ns < 2000000) ns *= 2;
+        sd_nap(&ns, 2000000);
     }
 }
 
 /* ---- one run -------------------------------------------------------------- */
 
+/* Should the run in progress be abandoned?  Asked by the group's rank 0 at
+ * every output time. */
+static int sd_abandon_now(sd_ctx *c, double stop_seen)
+{
+    if (c->grank != 0) return 0;
+    if (c->size == 1) /* alone: act on the signal directly */
+        return sd_stop_signal && stop_seen > 0 && sd_now() >= stop_seen + c->o->grace;
+    int flag = 0;
+    MPI_Iprobe(0, SD_TAG_ABANDON, c->world, &flag, MPI_STATUS_IGNORE);
+    if (flag) {
+        int dummy;
+        MPI_Recv(&dummy, 1, MPI_INT, 0, SD_TAG_ABANDON, c->world, MPI_STATUS_IGNORE);
+        c->abandon_seen = 1;
+    }
+    return flag;
+}
+
 /* Run `run` on the group (collective over c->group).  On return the leader
  * holds the rows in c->series and c->summary; status and message say how it
- * went.  Only a failure of the machinery (not of the model) returns non-zero. */
-static int sd_run_one(sd_ctx *c, uint64_t run, sd_run_status *status, char *message,
-                      double *wall)
+ * went (PENDING: abandoned after a stop signal). */
+static void sd_run_one(sd_ctx *c, uint64_t run, sd_run_status *status, char *message,
+                       double *wall)
 {
     const sd_model_class *m = c->s->model;
-    double t0 = MPI_Wtime();
+    double t0 = MPI_Wtime(), stop_seen = 0;
     uint64_t point, rep;
     sd_paramset ps = {0};
     void *state = NULL;
@@ -146,7 +220,11 @@ static int sd_run_one(sd_ctx *c, uint64_t run, sd_run_status *status, char *mess
     rc = sd_agree(rc, c->group, message, SD_RUN_MESSAGE_LEN);
     size_t nt = c->layout.n_times, ns = c->layout.n_series;
     for (size_t k = 0; k < nt && rc == SD_OK; k++) {
-        rc = m->advance(state, c->layout.times[k]);
+        if (sd_stop_signal && stop_seen == 0) stop_seen = sd_now();
+        if (sd_abandon_now(c, stop_seen))
+            rc = sd_error(SD_ERR_INTERRUPTED, "abandoned after a stop signal");
+        else
+            rc = m->advance(state, c->layout.times[k]);
         rc = sd_agree(rc, c->group, message, SD_RUN_MESSAGE_LEN);
         if (rc != SD_OK) {
             sd_error_prefix(rc, "at t = %g", c->layout.times[k]);
@@ -167,14 +245,13 @@ static int sd_run_one(sd_ctx *c, uint64_t run, sd_run_status *status, char *mess
 out:
     sd_paramset_free(&ps);
     *wall = MPI_Wtime() - t0;
-    *status = rc == SD_OK ? SD_RUN_DONE : SD_RUN_FAILED;
+    *status = rc == SD_OK ? SD_RUN_DONE : rc == SD_ERR_INTERRUPTED ? SD_RUN_PENDING : SD_RUN_FAILED;
     if (rc != SD_OK && !message[0])
         snprintf(message, SD_RUN_MESSAGE_LEN, "%s", sd_error_name(rc));
-    return SD_OK;
 }
 
 /* Run and record; fills the report for the controller (leader only). */
-static void sd_run_and_write(sd_ctx *c, uint64_t run, sd_report_msg *rep)
+static void sd_run_and_write(sd_ctx *c, uint64_t run, uint32_t attempt, sd_report_msg *rep)
 {
     sd_run_status st;
     double wall;
@@ -182,21 +259,21 @@ static void sd_run_and_write(sd_ctx *c, uint64_t run, sd_report_msg *rep)
     rep->run = (long long)run;
     sd_run_one(c, run, &st, rep->message, &wall);
     rep->status = st;
-    rep->code = st == SD_RUN_DONE ? SD_OK : SD_ERR_MODEL;
-    if (c->grank != 0) return;
+    rep->code = st == SD_RUN_DONE ? SD_OK : st == SD_RUN_PENDING ? SD_ERR_INTERRUPTED : SD_ERR_MODEL;
+    if (c->grank != 0 || st == SD_RUN_PENDING) return;
     int wrc = sd_results_write_run(c->results, run,
                                    st == SD_RUN_DONE && c->s->output_timeseries ? c->series : NULL,
                                    st == SD_RUN_DONE ? c->summary : NULL, wall, c->group_id,
-                                   st, st == SD_RUN_DONE ? "" : rep->message);
+                                   attempt, st, st == SD_RUN_DONE ? "" : rep->message);
     if (wrc != SD_OK) {
         /* The rows did not land: the sweep cannot go on safely. */
         rep->code = wrc;
-        rep->status = SD_RUN_FAILED;
+        rep->status = SD_RUN_PENDING;
         snprintf(rep->message, sizeof rep->message, "%s", sd_error_message());
     }
 }
 
-/* ---- the controller ------------------------------------------------------- */
+/* ---- the queue of runs ------------------------------------------------------ */
 
 typedef struct {
     uint64_t run;
@@ -211,43 +288,117 @@ static int sd_order_cmp(const void *a, const void *b)
     return x->run < y->run ? -1 : x->run > y->run;
 }
 
-/* The order in which runs are handed out: longest expected first, ties (and
- * models without a cost hint) by run id. */
-static int sd_run_order(sd_ctx *c, uint64_t **out)
+/* The controller's work: the runs to do, in order, then retries. */
+typedef struct {
+    uint64_t *order;          /* runs to hand out, longest first             */
+    uint64_t n, next;
+    uint64_t *retry;          /* failed runs to try again (FIFO)             */
+    uint64_t n_retry, next_retry;
+    uint32_t *attempts;       /* per run: attempts so far (all sessions)     */
+    uint32_t *session;        /* per run: attempts in this session           */
+    uint64_t done, failed;    /* finished in this session                    */
+} sd_queue;
+
+static void sd_queue_free(sd_queue *q)
 {
-    uint64_t n = sd_design_runs(c->design);
-    uint64_t *order = sd_calloc(n + 1, sizeof *order, "the run order");
-    if (!order) return SD_ERR_NOMEM;
-    if (!c->s->model->cost) {
-        for (uint64_t i = 0; i < n; i++) order[i] = i;
-        *out = order;
-        return SD_OK;
-    }
-    sd_order_item *items = sd_calloc(n + 1, sizeof *items, "the run order");
-    if (!items) {
-        free(order);
+    free(q->order);
+    free(q->retry);
+    free(q->attempts);
+    free(q->session);
+    memset(q, 0, sizeof *q);
+}
+
+/* Build the queue: every run not finished before (PENDING; FAILED too when
+ * retrying), longest expected first, ties and models without a cost hint by
+ * run id. */
+static int sd_queue_build(sd_ctx *c, const sd_results_state *prev, sd_queue *q,
+                          uint64_t *done_before, uint64_t *failed_before)
+{
+    uint64_t runs = sd_design_runs(c->design);
+    memset(q, 0, sizeof *q);
+    *done_before = *failed_before = 0;
+    q->order = sd_calloc(runs + 1, sizeof *q->order, "the run queue");
+    q->retry = sd_calloc(runs + 1, sizeof *q->retry, "the retry queue");
+    q->attempts = sd_calloc(runs + 1, sizeof *q->attempts, "run attempts");
+    q->session = sd_calloc(runs + 1, sizeof *q->session, "run attempts");
+    sd_order_item *items = sd_calloc(runs + 1, sizeof *items, "the run order");
+    if (!q->order || !q->retry || !q->attempts || !q->session || !items) {
+        free(items);
+        sd_queue_free(q);
         return SD_ERR_NOMEM;
     }
     int rc = SD_OK;
-    for (uint64_t i = 0; i < n && rc == SD_OK; i++) {
-        uint64_t point, rep;
-        sd_paramset ps = {0};
-        sd_design_split(c->design, i, &point, &rep);
-        rc = sd_design_point(c->design, point, c->x);
-        if (rc == SD_OK) rc = sd_sweep_run_params(c->s, c->x, &ps);
-        items[i].run = i;
-        items[i].cost = rc == SD_OK ? c->s->model->cost(&ps) : 0;
-        sd_paramset_free(&ps);
+    uint64_t n = 0;
+    for (uint64_t i = 0; i < runs && rc == SD_OK; i++) {
+        if (prev && prev->status) {
+            q->attempts[i] = prev->attempts[i];
+            if (prev->status[i] == SD_RUN_DONE) {
+                (*done_before)++;
+                continue;
+            }
+            if (prev->status[i] == SD_RUN_FAILED && c->o->retry == 0) {
+                (*failed_before)++;
+                continue;
+            }
+        }
+        items[n].run = i;
+        items[n].cost = 0;
+        if (c->s->model->cost) {
+            uint64_t point, rep;
+            sd_paramset ps = {0};
+            sd_design_split(c->design, i, &point, &rep);
+            rc = sd_design_point(c->design, point, c->x);
+            if (rc == SD_OK) rc = sd_sweep_run_params(c->s, c->x, &ps);
+            if (rc == SD_OK) items[n].cost = c->s->model->cost(&ps);
+            sd_paramset_free(&ps);
+        }
+        n++;
     }
-    qsort(items, n, sizeof *items, sd_order_cmp);
-    for (uint64_t i = 0; i < n; i++) order[i] = items[i].run;
+    if (c->s->model->cost) qsort(items, n, sizeof *items, sd_order_cmp);
+    for (uint64_t i = 0; i < n; i++) q->order[i] = items[i].run;
+    q->n = n;
     free(items);
-    if (rc != SD_OK) {
-        free(order);
-        return rc;
+    if (rc != SD_OK) sd_queue_free(q);
+    return rc;
+}
+
+/* The next run to hand out, or 0 when there is none. */
+static int sd_queue_next(sd_queue *q, uint64_t *run, uint32_t *attempt)
+{
+    if (q->next < q->n)
+        *run = q->order[q->next++];
+    else if (q->next_retry < q->n_retry)
+        *run = q->retry[q->next_retry++];
+    else
+        return 0;
+    q->session[*run]++;
+    *attempt = ++q->attempts[*run];
+    return 1;
+}
+
+/* Count a report; a failed run goes back in the queue while it has retries
+ * left in this session. */
+static void sd_queue_report(sd_queue *q, sd_progress *pr, const sd_report_msg *m, int retry)
+{
+    if (m->run == SD_NONE) return;
+    uint64_t run = (uint64_t)m->run;
+    if (m->status == SD_RUN_DONE) {
+        q->done++;
+    } else if (m->status == SD_RUN_FAILED) {
+        if (q->session[run] <= (uint32_t)retry) {
+            q->retry[q->n_retry++] = run;
+            sd_progress_note(pr, "sendrift: run %llu failed (attempt %u), will retry: %s",
+                             (unsigned long long)run, q->attempts[run], m->message);
+        } else {
+            q->failed++;
+            sd_progress_note(pr, "sendrift: run %llu failed: %s", (unsigned long long)run,
+                             m->message);
+        }
+    } else if (m->code == SD_ERR_INTERRUPTED) {
+        sd_progress_note(pr, "sendrift: run %llu abandoned after the grace period; it will be "
+                             "redone on --resume",
+                         (unsigned long long)run);
     }
-    *out = order;
-    return SD_OK;
 }
 
 static double sd_cpu_seconds(void)
@@ -258,77 +409,108 @@ static double sd_cpu_seconds(void)
            (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
 }
 
-static void sd_note_report(sd_progress *pr, const sd_report_msg *m, uint64_t *done,
-                           uint64_t *failed)
+/* ---- the controller ------------------------------------------------------- */
+
+static void sd_note_stop(sd_ctx *c, sd_progress *pr, int busy)
 {
-    if (m->run == SD_NONE) return;
-    if (m->status == SD_RUN_DONE) {
-        (*done)++;
-    } else {
-        (*failed)++;
-        sd_progress_note(pr, "sendrift: run %lld failed: %s", m->run, m->message);
-    }
+    sd_progress_note(pr,
+                     "sendrift: %s received: no new runs; %d running run%s may take %g s more "
+                     "before they are abandoned",
+                     sd_signal_name(sd_stop_signal), busy, busy == 1 ? "" : "s", c->o->grace);
 }
 
 /* Rank 0 with other ranks: hand out runs as leaders ask, sleeping between
  * polls.  Returns the first fatal error a leader reported (a failed write). */
-static int sd_controller(sd_ctx *c, const uint64_t *order, uint64_t n, sd_progress *pr,
-                         uint64_t *done, uint64_t *failed)
+static int sd_controller(sd_ctx *c, sd_queue *q, sd_progress *pr, int fatal_in)
 {
-    int G = c->groups;
-    int P = c->o->ranks_per_sim;
+    int G = c->groups, P = c->o->ranks_per_sim;
     MPI_Request *req = sd_calloc((size_t)G, sizeof *req, "controller requests");
+    MPI_Request *abreq = sd_calloc((size_t)G, sizeof *abreq, "controller requests");
     sd_report_msg *msg = sd_calloc((size_t)G, sizeof *msg, "controller messages");
     int *idx = sd_calloc((size_t)G, sizeof *idx, "controller indices");
-    if (!req || !msg || !idx) {
+    int *busy = sd_calloc((size_t)G, sizeof *busy, "controller state");
+    int *abandoned = sd_calloc((size_t)G, sizeof *abandoned, "controller state");
+    if (!req || !abreq || !msg || !idx || !busy || !abandoned) {
         free(req);
+        free(abreq);
         free(msg);
         free(idx);
+        free(busy);
+        free(abandoned);
         return SD_ERR_NOMEM;
     }
-    int fatal = SD_OK;
+    int fatal = fatal_in;
     char fatal_msg[SD_RUN_MESSAGE_LEN] = "";
-    for (int g = 0; g < G; g++)
+    if (fatal != SD_OK) snprintf(fatal_msg, sizeof fatal_msg, "%s", sd_error_message());
+    for (int g = 0; g < G; g++) {
         MPI_Irecv(&msg[g], (int)sizeof msg[g], MPI_BYTE, 1 + g * P, SD_TAG_REPORT, c->world,
                   &req[g]);
-    uint64_t next = 0;
-    int active = G;
+        abreq[g] = MPI_REQUEST_NULL;
+    }
+    int active = G, nbusy = 0, abandon_token = 0;
+    double stop_at = 0;
     long ns = 1000;
     while (active > 0) {
+        if (sd_stop_signal && stop_at == 0) {
+            stop_at = sd_now();
+            sd_note_stop(c, pr, nbusy);
+        }
+        /* After the grace period, tell the groups still running to give up. */
+        if (stop_at > 0 && sd_now() >= stop_at + c->o->grace) {
+            for (int g = 0; g < G; g++) {
+                if (!busy[g] || abandoned[g]) continue;
+                MPI_Isend(&abandon_token, 1, MPI_INT, 1 + g * P, SD_TAG_ABANDON, c->world,
+                          &abreq[g]);
+                abandoned[g] = 1;
+            }
+        }
         int outcount = 0;
         MPI_Testsome(G, req, &outcount, idx, MPI_STATUSES_IGNORE);
         if (outcount == MPI_UNDEFINED) break;
         if (outcount == 0) {
-            /* Nothing yet: sleep, longer and longer up to 1 ms. */
-            struct timespec ts = {0, ns};
-            nanosleep(&ts, NULL);
-            if (ns < 1000000) ns *= 2;
-            sd_progress_update(pr, *done, *failed);
+            sd_nap(&ns, 1000000); /* nothing yet: sleep, up to 1 ms */
+            sd_progress_update(pr, q->done, q->failed);
             continue;
         }
         ns = 1000;
         for (int k = 0; k < outcount; k++) {
             int g = idx[k];
-            sd_note_report(pr, &msg[g], done, failed);
-            if (msg[g].code != SD_OK && msg[g].code != SD_ERR_MODEL && fatal == SD_OK) {
+            if (busy[g]) nbusy--;
+            busy[g] = 0;
+            sd_queue_report(q, pr, &msg[g], c->o->retry);
+            if (msg[g].code != SD_OK && msg[g].code != SD_ERR_MODEL &&
+                msg[g].code != SD_ERR_INTERRUPTED && fatal == SD_OK) {
                 fatal = msg[g].code;
                 snprintf(fatal_msg, sizeof fatal_msg, "%s", msg[g].message);
+                sd_progress_note(pr, "sendrift: error: %s; no new runs", fatal_msg);
             }
-            long long assign = (next < n && fatal == SD_OK) ? (long long)order[next++] : SD_STOP;
-            MPI_Send(&assign, 1, MPI_LONG_LONG, 1 + g * P, SD_TAG_ASSIGN, c->world);
-            if (assign == SD_STOP) {
+            long long assign[2] = {abandoned[g] ? SD_STOP_ABANDONED : SD_STOP, 0};
+            uint64_t run;
+            uint32_t attempt;
+            if (fatal == SD_OK && !sd_stop_signal && sd_queue_next(q, &run, &attempt)) {
+                assign[0] = (long long)run;
+                assign[1] = attempt;
+            }
+            MPI_Send(assign, 2, MPI_LONG_LONG, 1 + g * P, SD_TAG_ASSIGN, c->world);
+            if (assign[0] < 0) {
                 active--;
                 req[g] = MPI_REQUEST_NULL;
             } else {
+                busy[g] = 1;
+                nbusy++;
                 MPI_Irecv(&msg[g], (int)sizeof msg[g], MPI_BYTE, 1 + g * P, SD_TAG_REPORT,
                           c->world, &req[g]);
             }
         }
-        sd_progress_update(pr, *done, *failed);
+        sd_progress_update(pr, q->done, q->failed);
     }
+    MPI_Waitall(G, abreq, MPI_STATUSES_IGNORE);
     free(req);
+    free(abreq);
     free(msg);
     free(idx);
+    free(busy);
+    free(abandoned);
     if (fatal != SD_OK) return sd_error(fatal, "%s", fatal_msg);
     return SD_OK;
 }
@@ -340,29 +522,130 @@ static void sd_worker(sd_ctx *c)
     memset(&rep, 0, sizeof rep);
     rep.run = SD_NONE;
     for (;;) {
-        long long run = SD_STOP;
+        long long assign[2] = {SD_STOP, 0};
         if (c->grank == 0) {
             MPI_Send(&rep, (int)sizeof rep, MPI_BYTE, 0, SD_TAG_REPORT, c->world);
-            MPI_Recv(&run, 1, MPI_LONG_LONG, 0, SD_TAG_ASSIGN, c->world, MPI_STATUS_IGNORE);
+            MPI_Recv(assign, 2, MPI_LONG_LONG, 0, SD_TAG_ASSIGN, c->world, MPI_STATUS_IGNORE);
+            /* An abandon message that crossed our report: receive it. */
+            if (assign[0] == SD_STOP_ABANDONED && !c->abandon_seen) {
+                int dummy;
+                MPI_Recv(&dummy, 1, MPI_INT, 0, SD_TAG_ABANDON, c->world, MPI_STATUS_IGNORE);
+            }
         }
-        MPI_Bcast(&run, 1, MPI_LONG_LONG, 0, c->group);
-        if (run == SD_STOP) break;
-        sd_run_and_write(c, (uint64_t)run, &rep);
+        MPI_Bcast(assign, 2, MPI_LONG_LONG, 0, c->group);
+        if (assign[0] < 0) break;
+        sd_run_and_write(c, (uint64_t)assign[0], (uint32_t)assign[1], &rep);
     }
 }
 
 /* One rank in all: run everything here. */
-static int sd_serial(sd_ctx *c, const uint64_t *order, uint64_t n, sd_progress *pr,
-                     uint64_t *done, uint64_t *failed)
+static int sd_serial(sd_ctx *c, sd_queue *q, sd_progress *pr)
 {
-    for (uint64_t i = 0; i < n; i++) {
+    uint64_t run;
+    uint32_t attempt;
+    while (!sd_stop_signal && sd_queue_next(q, &run, &attempt)) {
         sd_report_msg rep;
-        sd_run_and_write(c, order[i], &rep);
-        sd_note_report(pr, &rep, done, failed);
-        if (rep.code != SD_OK && rep.code != SD_ERR_MODEL) return sd_error(rep.code, "%s", rep.message);
-        sd_progress_update(pr, *done, *failed);
+        sd_run_and_write(c, run, attempt, &rep);
+        sd_queue_report(q, pr, &rep, c->o->retry);
+        if (rep.code != SD_OK && rep.code != SD_ERR_MODEL && rep.code != SD_ERR_INTERRUPTED)
+            return sd_error(rep.code, "%s", rep.message);
+        sd_progress_update(pr, q->done, q->failed);
     }
+    if (sd_stop_signal) sd_note_stop(c, pr, 0);
     return SD_OK;
+}
+
+/* ---- memory ------------------------------------------------------------------ */
+
+/* Bytes of memory available to this node: MemAvailable, or less when a
+ * cgroup limit is lower (a batch job's allocation). */
+static double sd_available_memory(void)
+{
+    double avail = INFINITY;
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (f) {
+        char line[256];
+        while (fgets(line, sizeof line, f)) {
+            unsigned long long kb;
+            if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) avail = 1024.0 * (double)kb;
+        }
+        fclose(f);
+    }
+    f = fopen("/sys/fs/cgroup/memory.max", "r");
+    if (f) {
+        unsigned long long max, cur = 0;
+        if (fscanf(f, "%llu", &max) == 1) {
+            FILE *g = fopen("/sys/fs/cgroup/memory.current", "r");
+            if (g) {
+                if (fscanf(g, "%llu", &cur) != 1) cur = 0;
+                fclose(g);
+            }
+            double left = (double)max - (double)cur;
+            if (left < avail) avail = left;
+        }
+        fclose(f);
+    }
+    return avail;
+}
+
+static void sd_human(double b, char *buf, size_t n)
+{
+    const char *u[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int i = 0;
+    while (b >= 1024 && i < 6) {
+        b /= 1024;
+        i++;
+    }
+    snprintf(buf, n, "%.1f %s", b, u[i]);
+}
+
+/* Refuse, before the result file or any run buffer exists, a sweep whose
+ * ranks would need more memory on a node than the node has. */
+static int sd_check_memory(sd_ctx *c)
+{
+    uint64_t runs = sd_design_runs(c->design);
+    double engine = 0, model = 0;
+    if (c->rank == 0) engine += (double)runs * (4 * 8 + 2 * 4 + 16 + 5); /* queue, state */
+    engine += (double)(c->layout.n_series * (c->layout.n_times + 1) + c->layout.n_summary) * 8;
+    if (c->s->model->memory && c->group != MPI_COMM_NULL) {
+        /* The largest run this rank might get (all ranks see all runs). */
+        for (uint64_t i = 0; i < runs; i++) {
+            uint64_t point, rep;
+            sd_paramset ps = {0};
+            sd_design_split(c->design, i, &point, &rep);
+            if (rep != 0) continue;
+            if (sd_design_point(c->design, point, c->x) != SD_OK) continue;
+            if (sd_sweep_run_params(c->s, c->x, &ps) == SD_OK) {
+                double m = c->s->model->memory(&ps, c->gsize);
+                if (m > model) model = m;
+            }
+            sd_paramset_free(&ps);
+        }
+    }
+    double mine = engine + model, node_need = 0, node_model = 0;
+    MPI_Comm node;
+    MPI_Comm_split_type(c->world, MPI_COMM_TYPE_SHARED, c->rank, MPI_INFO_NULL, &node);
+    int node_rank, node_size;
+    MPI_Comm_rank(node, &node_rank);
+    MPI_Comm_size(node, &node_size);
+    MPI_Allreduce(&mine, &node_need, 1, MPI_DOUBLE, MPI_SUM, node);
+    MPI_Allreduce(&model, &node_model, 1, MPI_DOUBLE, MPI_MAX, node);
+    double avail = sd_available_memory();
+    MPI_Bcast(&avail, 1, MPI_DOUBLE, 0, node);
+    MPI_Comm_free(&node);
+    int rc = SD_OK;
+    if (node_need > avail) {
+        char need[32], have[32], per[32];
+        sd_human(node_need, need, sizeof need);
+        sd_human(avail, have, sizeof have);
+        sd_human(node_model, per, sizeof per);
+        rc = sd_error(SD_ERR_NOMEM,
+                      "the sweep needs about %s of memory on a node (%d ranks; the largest "
+                      "run needs %s per rank), but only %s are available: use fewer ranks "
+                      "per node, more ranks per simulation, or smaller runs",
+                      need, node_size, per, have);
+    }
+    return rc;
 }
 
 /* ---- set-up and the whole sweep ------------------------------------------- */
@@ -375,13 +658,17 @@ static int sd_ctx_setup(sd_ctx *c)
     if (rc == SD_OK) rc = c->s->model->layout(&base, &c->layout);
     sd_paramset_free(&base);
     if (rc != SD_OK) return rc;
+    c->x = sd_calloc(sd_design_dim(c->design) + 1, sizeof(double), "a parameter vector");
+    return c->x ? SD_OK : SD_ERR_NOMEM;
+}
+
+static int sd_ctx_buffers(sd_ctx *c)
+{
     size_t nt = c->layout.n_times, ns = c->layout.n_series;
     c->series = sd_calloc(ns * nt + 1, sizeof(double), "time-series rows");
     c->row = sd_calloc(ns + 1, sizeof(double), "a time-series row");
     c->summary = sd_calloc(c->layout.n_summary + 1, sizeof(double), "summary values");
-    c->x = sd_calloc(sd_design_dim(c->design) + 1, sizeof(double), "a parameter vector");
-    if (!c->series || !c->row || !c->summary || !c->x) return SD_ERR_NOMEM;
-    return SD_OK;
+    return c->series && c->row && c->summary ? SD_OK : SD_ERR_NOMEM;
 }
 
 static void sd_ctx_free(sd_ctx *c)
@@ -395,10 +682,74 @@ static void sd_ctx_free(sd_ctx *c)
     if (c->group != MPI_COMM_NULL) MPI_Comm_free(&c->group);
 }
 
+/* Create the result file, or reopen it with --resume. */
+static int sd_open_results(sd_ctx *c, sd_results_state *prev)
+{
+    const sd_sweep_opts *o = c->o;
+    memset(prev, 0, sizeof *prev);
+    if (o->resume) {
+        int exists = 0;
+        if (c->rank == 0) {
+            FILE *f = fopen(o->output, "rb");
+            exists = f != NULL;
+            if (f) fclose(f);
+        }
+        MPI_Bcast(&exists, 1, MPI_INT, 0, c->world);
+        if (exists)
+            return sd_results_open(o->output, c->world, c->s, c->design, &c->layout,
+                                   &c->results, prev);
+        if (c->rank == 0 && !o->quiet)
+            fprintf(stderr, "sendrift: --resume: %s does not exist yet: starting the sweep\n",
+                    o->output);
+    }
+    sd_results_opts ro = {o->force};
+    return sd_results_create(o->output, c->world, c->s, c->design, &c->layout, &ro, &c->results);
+}
+
+/* The phase where runs are handed out and run. */
+static int sd_run_phase(sd_ctx *c, const sd_results_state *prev, sd_sweep_report *report)
+{
+    int local = SD_OK;
+    if (c->rank == 0) {
+        sd_queue q;
+        local = sd_queue_build(c, prev, &q, &report->done_before, &report->failed_before);
+        uint64_t finished_before = report->done_before + report->failed_before;
+        sd_progress *pr = sd_progress_create(stderr, report->runs, finished_before, c->o->quiet,
+                                             c->o->progress_interval);
+        if (local == SD_OK && finished_before && !c->o->quiet)
+            sd_progress_note(pr,
+                             "sendrift: resuming %s: %llu runs done and %llu failed before; "
+                             "%llu to run",
+                             c->o->output, (unsigned long long)report->done_before,
+                             (unsigned long long)report->failed_before,
+                             (unsigned long long)q.n);
+        if (c->size == 1) {
+            if (local == SD_OK) local = sd_serial(c, &q, pr);
+        } else {
+            /* Even when the queue could not be built, the workers wait for
+             * orders: the controller then only tells them to stop. */
+            local = sd_controller(c, &q, pr, local);
+        }
+        if (local == SD_OK || q.order) {
+            report->done = q.done;
+            report->failed = q.failed;
+            report->left = report->runs - finished_before - q.done - q.failed;
+        }
+        sd_progress_update(pr, q.done, q.failed);
+        sd_progress_finish(pr);
+        sd_progress_destroy(&pr);
+        sd_queue_free(&q);
+    } else if (c->group != MPI_COMM_NULL) {
+        sd_worker(c);
+    }
+    return local;
+}
+
 int sd_sweep_run(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *o,
                  sd_sweep_report *report)
 {
     sd_ctx c;
+    struct sigaction old[SD_N_STOP_SIGNALS];
     memset(&c, 0, sizeof c);
     memset(report, 0, sizeof *report);
     c.s = s;
@@ -412,6 +763,9 @@ int sd_sweep_run(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *o,
     char msg[512];
     int rc = sd_sweep_layout(c.size, o->ranks_per_sim, &c.groups, &idle, msg, sizeof msg);
     if (rc != SD_OK) return sd_error(rc, "%s", msg);
+    if (o->resume && o->force)
+        return sd_error(SD_ERR_INPUT, "--resume and --force contradict each other: --resume "
+                                      "keeps the runs in the file, --force throws them away");
     if (idle && c.rank == 0 && !o->quiet) fprintf(stderr, "sendrift: warning: %s\n", msg);
 
     /* Groups: the controller alone (or, with one rank, the whole group). */
@@ -425,53 +779,53 @@ int sd_sweep_run(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *o,
         MPI_Comm_size(c.group, &c.gsize);
     }
 
+    sd_results_state prev;
+    memset(&prev, 0, sizeof prev);
     rc = sd_agree(sd_ctx_setup(&c), comm, NULL, 0);
-    if (rc == SD_OK) {
-        sd_results_opts ro = {o->force};
-        rc = sd_results_create(o->output, comm, s, c.design, &c.layout, &ro, &c.results);
-    }
+    if (rc == SD_OK) rc = sd_agree(sd_check_memory(&c), comm, NULL, 0);
+    if (rc == SD_OK) rc = sd_agree(sd_ctx_buffers(&c), comm, NULL, 0);
+    if (rc == SD_OK) rc = sd_open_results(&c, &prev);
     if (rc != SD_OK) {
         sd_ctx_free(&c);
         return rc;
     }
-
-    uint64_t n = sd_design_runs(c.design), done = 0, failed = 0;
-    report->runs = n;
+    report->runs = sd_design_runs(c.design);
     report->groups = c.groups;
+
+    sd_signals_install(old);
     double t0 = MPI_Wtime(), cpu0 = sd_cpu_seconds();
-    int local = SD_OK;
-    if (c.rank == 0) {
-        uint64_t *order = NULL;
-        sd_progress *pr = sd_progress_create(stderr, n, 0, o->quiet, o->progress_interval);
-        local = sd_run_order(&c, &order);
-        if (local != SD_OK) {
-            /* The workers still wait for ids: tell them to stop. */
-            uint64_t none = 0;
-            if (c.size > 1) sd_controller(&c, order, none, pr, &done, &failed);
-        } else if (c.size == 1) {
-            local = sd_serial(&c, order, n, pr, &done, &failed);
-        } else {
-            local = sd_controller(&c, order, n, pr, &done, &failed);
-        }
-        report->done = done;
-        report->failed = failed;
-        sd_progress_finish(pr);
-        sd_progress_destroy(&pr);
-        free(order);
-    } else if (c.group != MPI_COMM_NULL) {
-        sd_worker(&c);
-    }
+    int local = sd_run_phase(&c, &prev, report);
     report->seconds = MPI_Wtime() - t0;
     report->controller_cpu = sd_cpu_seconds() - cpu0;
+    int sig = sd_stop_signal;
     sd_sleepy_barrier(comm);
-    MPI_Bcast(&report->done, 1, MPI_UINT64_T, 0, comm);
-    MPI_Bcast(&report->failed, 1, MPI_UINT64_T, 0, comm);
-    MPI_Bcast(&report->seconds, 1, MPI_DOUBLE, 0, comm);
-    MPI_Bcast(&report->controller_cpu, 1, MPI_DOUBLE, 0, comm);
+    uint64_t counts[5] = {report->done, report->failed, report->done_before,
+                          report->failed_before, report->left};
+    double times[2] = {report->seconds, report->controller_cpu};
+    MPI_Bcast(counts, 5, MPI_UINT64_T, 0, comm);
+    MPI_Bcast(times, 2, MPI_DOUBLE, 0, comm);
+    MPI_Bcast(&sig, 1, MPI_INT, 0, comm);
+    report->done = counts[0];
+    report->failed = counts[1];
+    report->done_before = counts[2];
+    report->failed_before = counts[3];
+    report->left = counts[4];
+    report->seconds = times[0];
+    report->controller_cpu = times[1];
+    report->stop_signal = sig;
 
     rc = sd_agree(local, comm, NULL, 0);
     int crc = sd_results_close(&c.results);
     if (rc == SD_OK) rc = sd_agree(crc, comm, NULL, 0);
+    sd_signals_restore(old);
+    sd_results_state_free(&prev);
     sd_ctx_free(&c);
+    if (rc == SD_OK && sig && report->left > 0)
+        rc = sd_error(SD_ERR_INTERRUPTED,
+                      "stopped by %s: %llu of %llu runs finished, %llu left; the file is "
+                      "complete up to them: continue with --resume",
+                      sd_signal_name(sig),
+                      (unsigned long long)(report->runs - report->left),
+                      (unsigned long long)report->runs, (unsigned long long)report->left);
     return rc;
 }

@@ -39,7 +39,8 @@ static void run_and_check(int P, int fail_rank)
     snprintf(path, sizeof path, "test_sweep_mpi.np%d.P%d.h5", size, P);
     sd_sweep *s = NULL;
     CU_ASSERT_EQUAL_FATAL(sd_sweep_parse(text, "mpi_test.json", &s), SD_OK);
-    sd_sweep_opts o = {path, P, 1, 1, 10.0};
+    sd_sweep_opts o = {.output = path, .ranks_per_sim = P, .force = 1, .quiet = 1,
+                       .progress_interval = 10.0, .grace = 60.0};
     sd_sweep_report rep;
     int rc = sd_sweep_run(s, MPI_COMM_WORLD, &o, &rep);
     CU_ASSERT_EQUAL(rc, SD_OK);
@@ -116,7 +117,8 @@ static void test_bad_layout(void)
     char text[2048];
     snprintf(text, sizeof text, SWEEP_TEXT, 0);
     CU_ASSERT_EQUAL_FATAL(sd_sweep_parse(text, "mpi_test.json", &s), SD_OK);
-    sd_sweep_opts o = {"never-created.h5", size + 1, 1, 1, 10.0};
+    sd_sweep_opts o = {.output = "never-created.h5", .ranks_per_sim = size + 1, .force = 1,
+                       .quiet = 1};
     sd_sweep_report rep;
     CU_ASSERT_EQUAL(sd_sweep_run(s, MPI_COMM_WORLD, &o, &rep), SD_ERR_INPUT);
     CU_ASSERT_PTR_NOT_NULL(strstr(sd_error_message(), "needs at least"));
