@@ -735,9 +735,11 @@ int sd_results_create(const char *path, MPI_Comm comm, const sd_sweep *s,
                       const sd_design *d, const sd_layout *l,
                       const sd_results_opts *opts, sd_results **out)
 {
-    int rc = SD_OK;
+    int rc = SD_OK, rank;
     hid_t fapl = -1, fcpl = -1;
+    char partial[4200];
     *out = NULL;
+    MPI_Comm_rank(comm, &rank);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     SD_CALL(sd_results_precheck(path, comm, opts && opts->force,
                                 sd_results_estimate_bytes(s, d, l)));
@@ -773,14 +775,21 @@ int sd_results_create(const char *path, MPI_Comm comm, const sd_sweep *s,
     H5TRY(H5Pset_coll_metadata_write(fapl, 1), "setting collective metadata writes");
     H5TRY(fcpl = H5Pcreate(H5P_FILE_CREATE), "creating file creation properties");
     H5TRY(H5Pset_attr_phase_change(fcpl, 0, 0), "setting dense attribute storage");
+    /* Build the file under a temporary name and rename it when complete, so
+     * that a kill during set-up never leaves a half-made file at path (and
+     * --force keeps the old file until the new one is ready). */
+    snprintf(partial, sizeof partial, "%s.partial", path);
     errno = 0;
-    r->file = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl);
+    r->file = H5Fcreate(partial, H5F_ACC_TRUNC, fcpl, fapl);
     H5TRY(r->file, "creating the file");
 
     rc = sd_results_root_attrs(r, comm, s, l);
     if (rc == SD_OK) rc = sd_results_design(r, comm, s, d);
     if (rc == SD_OK) rc = sd_results_outputs(r, s, l);
     if (rc == SD_OK) rc = sd_results_flush(r);
+    if (rc == SD_OK && rank == 0 && rename(partial, path) != 0)
+        rc = sd_error(SD_ERR_IO, "%s: renaming %s to it failed: %s", path, partial,
+                      strerror(errno));
 done:
     if (fcpl >= 0) H5Pclose(fcpl);
     if (fapl >= 0) H5Pclose(fapl);
@@ -792,6 +801,7 @@ done:
         hid_t f = r->file;
         sd_results_free(r);
         if (f >= 0) H5Fclose(f);
+        if (rank == 0) unlink(partial);
         return rc;
     }
     *out = r;
@@ -830,6 +840,7 @@ static herr_t sd_attr_read_str(hid_t obj, const char *name, char *buf, size_t n)
     if (a < 0) return -1;
     hid_t t = H5Tcopy(H5T_C_S1);
     H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
     char *v = NULL;
     herr_t st = H5Aread(a, t, &v);
     if (st >= 0 && v) {

@@ -551,7 +551,9 @@ static int sd_serial(sd_ctx *c, sd_queue *q, sd_progress *pr)
             return sd_error(rep.code, "%s", rep.message);
         sd_progress_update(pr, q->done, q->failed);
     }
-    if (sd_stop_signal) sd_note_stop(c, pr, 0);
+    if (sd_stop_signal)
+        sd_progress_note(pr, "sendrift: %s received: stopped handing out runs",
+                         sd_signal_name(sd_stop_signal));
     return SD_OK;
 }
 

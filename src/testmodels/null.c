@@ -21,6 +21,8 @@ static const sd_param_def null_params[] = {
     {"work", "s", "CPU seconds burnt per run", SD_PARAM_REAL, 0.0, 0.0, 86400.0, NULL,
      NULL, 0},
     {"n_times", "1", "number of output times", SD_PARAM_INT, 4, 1, 1000000, NULL, NULL, 1},
+    {"memory", "B", "bytes each rank allocates (and touches) per run", SD_PARAM_REAL, 0.0,
+     0.0, 1e18, NULL, NULL, 0},
     {"fail_above", "1", "a run fails at t >= 1 when sum_k k x_k exceeds this", SD_PARAM_REAL,
      1e300, -1e300, 1e300, NULL, NULL, 0},
     {"fail_rank", "1", "the rank of the group that detects the failure (the others agree)",
@@ -37,6 +39,7 @@ static const sd_metric_def null_summary[] = {
 typedef struct {
     MPI_Comm comm;
     double sum, work, t, fail_above;
+    unsigned char *block;
     size_t n_times;
     int fail_rank;
 } null_state;
@@ -82,6 +85,15 @@ static int null_create(const sd_paramset *p, const sd_run_info *info, MPI_Comm c
     s->n_times = (size_t)sd_paramset_real(p, "n_times", 4);
     s->fail_above = sd_paramset_real(p, "fail_above", 1e300);
     s->fail_rank = (int)sd_paramset_real(p, "fail_rank", 0);
+    size_t bytes = (size_t)sd_paramset_real(p, "memory", 0.0);
+    if (bytes) {
+        s->block = malloc(bytes);
+        if (!s->block) {
+            free(s);
+            return sd_error(SD_ERR_NOMEM, "null model: cannot allocate %zu bytes", bytes);
+        }
+        memset(s->block, 1, bytes);
+    }
     *state = s;
     return SD_OK;
 }
@@ -127,7 +139,18 @@ static int null_summarize(void *state, double *summary)
     return SD_OK;
 }
 
-static void null_destroy(void *state) { free(state); }
+static double null_memory(const sd_paramset *p, int ranks)
+{
+    (void)ranks;
+    return sd_paramset_real(p, "memory", 0.0) + (double)sizeof(null_state);
+}
+
+static void null_destroy(void *state)
+{
+    null_state *s = state;
+    free(s->block);
+    free(s);
+}
 
 const sd_model_class sd_model_null = {
     .name = "null",
@@ -137,6 +160,7 @@ const sd_model_class sd_model_null = {
     .lookup = null_lookup,
     .layout = null_layout,
     .cost = null_cost,
+    .memory = null_memory,
     .create = null_create,
     .advance = null_advance,
     .observe = null_observe,

@@ -5,6 +5,10 @@
   check_results.py same A B               /design, /timeseries, /summary bit-identical
   check_results.py ishigami FILE          recompute Ishigami's Sobol indices
   check_results.py values FILE MODEL      recompute every run's outputs from its params
+  check_results.py partial FILE MODEL     a file cut short: it opens, and every run
+                                          marked DONE has all its rows right
+  check_results.py attempts FILE STATUS N every run with STATUS (DONE/FAILED) was tried N times
+  check_results.py count FILE STATUS N    exactly N runs have STATUS
 """
 import sys
 
@@ -102,8 +106,9 @@ def ishigami(x, a=7.0, b=0.1):
     return np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
 
 
-def check_values(path, model):
+def check_values(path, model, done_only=False):
     with h5py.File(path, "r") as f:
+        keep = f["runs/status"][:] == STATUS["DONE"] if done_only else slice(None)
         x = f["design/params"][:]
         names = [n.decode() if isinstance(n, bytes) else n for n in f["design/params"].attrs["names"]]
         if model == "ishigami":
@@ -112,10 +117,11 @@ def check_values(path, model):
             y = ishigami(x[:, [cols["x1"], cols["x2"], cols["x3"]]], 7.0, b)
             got = f["summary/y"][:]
             t = f["timeseries/time"][:]
+            ts = f["timeseries/y"][:]
             s1 = np.sin(x[:, cols["x1"]])
             want_ts = (s1[:, None] + 7.0 * t[None, :] * np.sin(x[:, cols["x2"]])[:, None] ** 2
                        + (b * x[:, cols["x3"]] ** 4 * s1)[:, None])
-            if not np.allclose(f["timeseries/y"][:], want_ts, rtol=1e-12, atol=1e-12):
+            if not np.allclose(ts[keep], want_ts[keep], rtol=1e-12, atol=1e-12):
                 fail("ishigami time series differ from the formula")
         elif model == "null":
             k = np.array([int(n[1:]) for n in names if n.startswith("x")], dtype=float)
@@ -123,13 +129,33 @@ def check_values(path, model):
             y = (xi * k).sum(axis=1)
             got = f["summary/sum"][:]
             t = f["timeseries/time"][:]
-            if not np.allclose(f["timeseries/value"][:], (1 + t[None, :]) * y[:, None], rtol=1e-12):
+            ts = f["timeseries/value"][:]
+            if not np.allclose(ts[keep], ((1 + t[None, :]) * y[:, None])[keep], rtol=1e-12):
                 fail("null time series differ from the formula")
         else:
             fail(f"unknown model {model}")
-        if not np.allclose(got, y, rtol=1e-12, atol=1e-12):
-            fail(f"{model} summaries differ from the formula: max diff {np.max(np.abs(got - y))}")
-    print(f"values ok: {path}")
+        if not np.allclose(got[keep], y[keep], rtol=1e-12, atol=1e-12):
+            fail(f"{model} summaries differ from the formula")
+        n = int(np.sum(f["runs/status"][:] == STATUS["DONE"]))
+    print(f"values ok: {path} ({n} runs done)")
+
+
+def check_attempts(path, status, n):
+    with h5py.File(path, "r") as f:
+        st = f["runs/status"][:]
+        at = f["runs/attempts"][:]
+    sel = at[st == STATUS[status]]
+    if sel.size == 0 or not np.all(sel == n):
+        fail(f"attempts of {status} runs: {sorted(set(sel.tolist()))}, wanted {n}")
+    print(f"attempts ok: {sel.size} {status} runs tried {n} times")
+
+
+def check_count(path, status, n):
+    with h5py.File(path, "r") as f:
+        got = int(np.sum(f["runs/status"][:] == STATUS[status]))
+    if got != n:
+        fail(f"{got} runs {status}, wanted {n}")
+    print(f"count ok: {n} runs {status}")
 
 
 def check_ishigami(path):
@@ -169,6 +195,12 @@ def main():
         check_ishigami(sys.argv[2])
     elif cmd == "values":
         check_values(sys.argv[2], sys.argv[3])
+    elif cmd == "partial":
+        check_values(sys.argv[2], sys.argv[3], done_only=True)
+    elif cmd == "attempts":
+        check_attempts(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif cmd == "count":
+        check_count(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     else:
         fail(f"unknown check {cmd}")
 

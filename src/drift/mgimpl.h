@@ -1,0 +1,89 @@
+/* sendrift: multigrid kernels (private).  Pure computation on one rank's
+ * block: no MPI here (communication is in halo.c, grid.c and mgcomm.c).
+ *
+ * Operator of a level, per unit volume, for interior cell p = (i, j, k):
+ *
+ *   (A x)_p = diag_p x_p - [cm_x(i) x_W + cp_x(i) x_E + cm_y(j) x_S + cp_y(j) x_N
+ *                           (+ cm_z(k) x_D + cp_z(k) x_U)]
+ *
+ * with face coefficients that depend on one axis index only (they come from
+ * the cells' widths along that axis) and are zero on walls, and diag_p =
+ * alpha_p + the sum of the cell's face coefficients.  Every kernel evaluates
+ * each site with the same operands in the same order, whatever the block, so
+ * the results do not depend on the decomposition. */
+#ifndef SENDRIFT_MGIMPL_H
+#define SENDRIFT_MGIMPL_H
+
+#include <stddef.h>
+
+#include "sendrift/grid.h"
+
+/* A box of local interior cells [r0, r1) per axis. */
+typedef struct {
+    int r0[3], r1[3];
+} sd_mg_region;
+
+typedef struct {
+    int dim;
+    int ln[3];
+    int parity;              /* (lo[0] + lo[1] + lo[2]) & 1: red cells have
+                                even global i + j + k                      */
+    ptrdiff_t sy, sz, origin;
+    const double *cm[3], *cp[3]; /* per local index along each axis        */
+} sd_mg_stencil;
+
+/* Restriction onto a block of coarse cells: per axis and coarse local index
+ * I, the first child's local fine index c0[I], the number of children
+ * nch[I] (1 or 2) and their weights w[2I], w[2I+1] (child width / parent
+ * width).  The coarse value is the volume-weighted mean of its children. */
+typedef struct {
+    int dim;
+    int cln[3];
+    const int *c0[3], *nch[3];
+    const double *w[3];
+} sd_mg_restrict;
+
+/* Linear prolongation: per axis and fine local index i, two coarse local
+ * indices idx[2i], idx[2i+1] (parent, neighbour; may be ghosts) and weights
+ * w[2i], w[2i+1]. */
+typedef struct {
+    int dim;
+    int fln[3];
+    const int *idx[3];
+    const double *w[3];
+} sd_mg_prolong;
+
+/* diag = alpha + face coefficients, over the whole interior; returns the
+ * largest diag. */
+double sd_mg_diag(const sd_mg_stencil *S, const double *alpha, double *diag);
+
+/* One Gauss-Seidel half-sweep over the cells of colour (0 red, 1 black)
+ * in region R. */
+void sd_mg_smooth(const sd_mg_stencil *S, const sd_mg_region *R, int colour,
+                  double *x, const double *b, const double *diag);
+
+/* r = b - A x over region R.  Returns max |r| (NaN if any r is NaN) and
+ * raises *xmax to max |x| when xmax is not NULL. */
+double sd_mg_residual(const sd_mg_stencil *S, const sd_mg_region *R, const double *x,
+                      const double *b, const double *diag, double *r, double *xmax);
+
+/* out = R fine, where fine is a ghosted array of box fb (ghosts of children
+ * across the block edge must be current) and out has strides osy, osz and
+ * origin oorg. */
+void sd_mg_restrict_run(const sd_mg_restrict *R, const sd_box *fb, const double *fine,
+                        double *out, ptrdiff_t osy, ptrdiff_t osz, ptrdiff_t oorg);
+
+/* xf += P xc (xc with current ghosts, on box cb). */
+void sd_mg_prolong_add(const sd_mg_prolong *P, const sd_box *fb, double *xf,
+                       const sd_box *cb, const double *xc);
+
+/* Dense LU (no pivoting: the operator is diagonally dominant) of the
+ * operator of a whole level held on one rank.  lu has m*m doubles, m the
+ * number of cells.  Returns 0, or -1 on a zero or non-finite pivot. */
+int sd_mg_lu_factor(const sd_mg_stencil *S, const int periodic[3], const double *diag,
+                    double *lu);
+/* x = A^-1 b on the interior; work has m doubles. */
+void sd_mg_lu_solve(const sd_mg_stencil *S, const double *lu, const double *b, double *x,
+                    double *work);
+
+#endif
