@@ -13,10 +13,11 @@
 
 typedef struct sd_progress sd_progress;
 
-/* total: runs of the sweep; skipped: runs already finished before this
- * session (they do not count towards the rate).  quiet: print nothing. */
-sd_progress *sd_progress_create(FILE *out, uint64_t total, uint64_t skipped, int quiet,
-                                double interval);
+/* total: runs of the sweep; done_before, failed_before: runs finished
+ * before this session (they do not count towards the rate).  quiet: print
+ * nothing. */
+sd_progress *sd_progress_create(FILE *out, uint64_t total, uint64_t done_before,
+                                uint64_t failed_before, int quiet, double interval);
 
 /* Counts finished in this session; prints when a line is due. */
 void sd_progress_update(sd_progress *p, uint64_t done, uint64_t failed);

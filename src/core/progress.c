@@ -12,7 +12,7 @@ struct sd_progress {
     FILE *out;
     int tty, quiet, live;     /* live: a live line is on screen          */
     double interval, start, last;
-    uint64_t total, skipped, done, failed;
+    uint64_t total, done_before, failed_before, done, failed;
 };
 
 static double sd_now(void)
@@ -35,8 +35,8 @@ void sd_format_duration(double s, char *buf, size_t n)
     }
 }
 
-sd_progress *sd_progress_create(FILE *out, uint64_t total, uint64_t skipped, int quiet,
-                                double interval)
+sd_progress *sd_progress_create(FILE *out, uint64_t total, uint64_t done_before,
+                                uint64_t failed_before, int quiet, double interval)
 {
     sd_progress *p = calloc(1, sizeof *p);
     if (!p) return NULL;
@@ -46,7 +46,8 @@ sd_progress *sd_progress_create(FILE *out, uint64_t total, uint64_t skipped, int
     p->interval = interval > 0 ? interval : 10.0;
     p->start = p->last = sd_now();
     p->total = total;
-    p->skipped = skipped;
+    p->done_before = done_before;
+    p->failed_before = failed_before;
     return p;
 }
 
@@ -54,7 +55,8 @@ static void sd_progress_line(sd_progress *p, const char *end)
 {
     double el = sd_now() - p->start;
     uint64_t finished = p->done + p->failed;
-    uint64_t all = p->skipped + finished;
+    uint64_t before = p->done_before + p->failed_before;
+    uint64_t all = before + finished;
     double rate = el > 0 ? (double)finished / el : 0.0;
     char eta[32], elapsed[32];
     sd_format_duration(rate > 0 ? (double)(p->total - all) / rate : NAN, eta, sizeof eta);
@@ -62,8 +64,9 @@ static void sd_progress_line(sd_progress *p, const char *end)
     fprintf(p->out, "%ssendrift: %llu/%llu runs (%.1f%%): %llu done, %llu failed",
             p->tty ? "\r\033[K" : "", (unsigned long long)all, (unsigned long long)p->total,
             p->total ? 100.0 * (double)all / (double)p->total : 100.0,
-            (unsigned long long)(p->skipped + p->done), (unsigned long long)p->failed);
-    if (p->skipped) fprintf(p->out, " (%llu from before)", (unsigned long long)p->skipped);
+            (unsigned long long)(p->done_before + p->done),
+            (unsigned long long)(p->failed_before + p->failed));
+    if (before) fprintf(p->out, " (%llu from before)", (unsigned long long)before);
     fprintf(p->out, "; %.1f runs/s; %s elapsed", rate, elapsed);
     if (all < p->total) fprintf(p->out, ", ETA %s", eta);
     fputs(end, p->out);

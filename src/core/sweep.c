@@ -716,7 +716,8 @@ static int sd_run_phase(sd_ctx *c, const sd_results_state *prev, sd_sweep_report
         sd_queue q;
         local = sd_queue_build(c, prev, &q, &report->done_before, &report->failed_before);
         uint64_t finished_before = report->done_before + report->failed_before;
-        sd_progress *pr = sd_progress_create(stderr, report->runs, finished_before, c->o->quiet,
+        sd_progress *pr = sd_progress_create(stderr, report->runs, report->done_before,
+                                             report->failed_before, c->o->quiet,
                                              c->o->progress_interval);
         if (local == SD_OK && finished_before && !c->o->quiet)
             sd_progress_note(pr,
