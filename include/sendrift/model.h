@@ -59,6 +59,16 @@ typedef struct {
     const char *description;
 } sd_metric_def;
 
+/* Snapshots: whole-lattice fields of chosen runs at chosen output times. */
+typedef enum { SD_SNAP_U8 = 0, SD_SNAP_F64 = 1 } sd_snap_type;
+
+typedef struct {
+    const char *name;
+    const char *unit;
+    const char *description;
+    sd_snap_type type;
+} sd_snapfield_def;
+
 /* What every run of a sweep reports: the same for all runs, so that the
  * result file can be laid out before the first run. */
 typedef struct {
@@ -69,7 +79,27 @@ typedef struct {
     const sd_metric_def *series;   /* time-series metrics (static)          */
     size_t n_summary;
     const sd_metric_def *summary;  /* end-of-run scalars (static)           */
+    /* Snapshots (none when n_snapfields == 0): the lattice has snap_dim
+     * (2 or 3) axes of snap_n[0] x snap_n[1] (x snap_n[2]) cells (x, y, z)
+     * of spacing snap_dx (um); stored as (z,) y, x arrays. */
+    size_t n_snapfields;
+    const sd_snapfield_def *snapfields;
+    int snap_dim;
+    int snap_n[3];
+    double snap_dx;
 } sd_layout;
+
+/* A handle on one snapshot (one run at one output time) being written. */
+typedef struct sd_snapshot sd_snapshot;
+
+/* Write this rank's tile of snapshot field `field` straight from a ghosted
+ * local array: interior cells start at global cell lo[] and span ln[] cells
+ * per axis (x, y, z); the array is allocated gn[] per axis, x fastest, with
+ * one ghost layer on each side of every axis where gn[a] > ln[a].  Elements
+ * are uint8_t (SD_SNAP_U8) or double (SD_SNAP_F64).  Independent: each rank
+ * of the group writes its own tile. */
+int sd_snapshot_write(sd_snapshot *w, size_t field, const void *data, const int lo[3],
+                      const int ln[3], const int gn[3]);
 
 void sd_layout_free(sd_layout *l);
 
@@ -107,6 +137,10 @@ typedef struct sd_model_class {
     int (*observe)(void *state, double *row);
     /* The summary scalars at the end of the run (collective; rank 0). */
     int (*summarize)(void *state, double *summary);
+    /* Optional: write every snapshot field of the current state with
+     * sd_snapshot_write (collective over the group: every rank writes its
+     * own tile). */
+    int (*snapshot)(void *state, sd_snapshot *w);
     void (*destroy)(void *state);
 } sd_model_class;
 
