@@ -2,7 +2,7 @@
  *
  * Runs are numbered point * replicates + replicate.  Every rank can compute
  * any run's parameters from its id, so only ids cross the controller/worker
- * boundary.  Sampling designs draw unit-cube coordinates u in [0,1)^D and map
+ * boundary.  Sampling designs draw unit-cube coordinates u in [0,1]^D and map
  * them onto the axes: a range linearly or logarithmically, a list of values
  * or choices by level index floor(u * n).
  */
@@ -24,7 +24,7 @@ uint64_t sd_design_runs(const sd_design *d);   /* points * replicates       */
 size_t sd_design_dim(const sd_design *d);      /* D = number of axes        */
 
 /* Unit-cube coordinates of a point (for sampling designs; for grid and list
- * the level index of each axis divided by its number of levels). */
+ * the level index of each axis divided by (its number of levels - 1)). */
 int sd_design_unit(const sd_design *d, uint64_t point, double *u);
 
 /* The parameter vector of a point: x[D], numbers in the axes' units, or the

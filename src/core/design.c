@@ -417,6 +417,8 @@ static int sd_design_setup_lhs(sd_design *d)
     if (N == 0) return sd_error(SD_ERR_INPUT, "design.samples: must be >= 1");
     d->points = N;
     if (D == 0) return SD_OK;
+    /* Stored as uint32: N > 2^32 would need 8-byte entries, 2^32 x 8 bytes
+     * per dimension, which the 4 GiB limit refuses anyway. */
     int ovf = 0;
     uint64_t width = N - 1 <= UINT32_MAX ? 4 : 8;
     uint64_t bytes = sd_mul_ovf(sd_mul_ovf(N, D, &ovf), width, &ovf);
