@@ -86,6 +86,10 @@ typedef struct {
     uint64_t seed;           /* default 0                                   */
     char *output_file;       /* output.file (NULL: none given)              */
     int output_timeseries;   /* output.timeseries (default 1)               */
+    uint64_t *snap_runs;     /* output.snapshots.runs: run ids (sorted)     */
+    size_t n_snap_runs;
+    double *snap_times;      /* output.snapshots.times: output times        */
+    size_t n_snap_times;
 } sd_sweep;
 
 /* Parse and validate text.  source names the file in messages.  On error

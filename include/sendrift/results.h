@@ -63,6 +63,16 @@ int sd_results_write_run(sd_results *r, uint64_t run, const double *series,
                          int group, uint32_t attempts, sd_run_status status,
                          const char *message);
 
+/* Snapshots: the output-time indices the sweep's output.snapshots.times
+ * name (every one must be an output time).  Returns SD_ERR_INPUT naming the
+ * first time that is not.  idx must hold s->n_snap_times entries. */
+int sd_results_snapshot_indices(const sd_sweep *s, const sd_layout *l, size_t *idx);
+
+/* Open the datasets of the snapshot of `run` at output index k (independent:
+ * every rank of the run's group opens its own handle). */
+int sd_results_snapshot_open(sd_results *r, uint64_t run, size_t k, sd_snapshot **w);
+int sd_results_snapshot_close(sd_snapshot **w);
+
 /* Make everything written so far durable (collective). */
 int sd_results_flush(sd_results *r);
 

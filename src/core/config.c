@@ -983,20 +983,92 @@ static int cfg_check_design(const cfg_ctx *c, const sd_sweep *s)
 
 /* ---------------------------------------------------------------- root */
 
+static int cfg_u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cfg_dbl_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* output.snapshots: { "runs": [run ids], "times": [output times] }.  The
+ * run ids are checked against the design in cfg_check_snapshots, the times
+ * against the model's output times when the sweep starts. */
+static int cfg_snapshots(const cfg_ctx *c, const cJSON *o, sd_sweep *s)
+{
+    static const char *const keys[] = {"runs", "times"};
+    char g[CFG_Q], path[CFG_PATH];
+    if (!cJSON_IsObject(o))
+        return cfg_fail(c, "output.snapshots",
+                        "expected an object like {\"runs\": [0, 5], \"times\": [0, 365]}, got %s",
+                        cfg_got(g, sizeof g, o));
+    SD_CALL(cfg_keys(c, o, "output.snapshots", keys, 2));
+    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(o, "runs");
+    const cJSON *times = cJSON_GetObjectItemCaseSensitive(o, "times");
+    if (!cJSON_IsArray(runs) || cJSON_GetArraySize(runs) == 0)
+        return cfg_fail(c, "output.snapshots.runs",
+                        "expected a non-empty list of run ids, got %s", cfg_got(g, sizeof g, runs));
+    if (!cJSON_IsArray(times) || cJSON_GetArraySize(times) == 0)
+        return cfg_fail(c, "output.snapshots.times",
+                        "expected a non-empty list of output times, got %s",
+                        cfg_got(g, sizeof g, times));
+    size_t nr = (size_t)cJSON_GetArraySize(runs), nt = (size_t)cJSON_GetArraySize(times);
+    s->snap_runs = sd_calloc(nr, sizeof *s->snap_runs, "snapshot runs");
+    s->snap_times = sd_calloc(nt, sizeof *s->snap_times, "snapshot times");
+    if (!s->snap_runs || !s->snap_times) return SD_ERR_NOMEM;
+    size_t i = 0;
+    const cJSON *j;
+    cJSON_ArrayForEach(j, runs)
+    {
+        cfg_sub(path, sizeof path, "output.snapshots.runs[%zu]", i);
+        SD_CALL(cfg_whole(c, j, path, 0, (uint64_t)CFG_MAX_INT, "a run id (a whole number >= 0)",
+                          &s->snap_runs[i]));
+        i++;
+    }
+    s->n_snap_runs = nr;
+    i = 0;
+    cJSON_ArrayForEach(j, times)
+    {
+        cfg_sub(path, sizeof path, "output.snapshots.times[%zu]", i);
+        if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble) || j->valuedouble < 0)
+            return cfg_fail(c, path, "expected an output time >= 0, got %s",
+                            cfg_got(g, sizeof g, j));
+        s->snap_times[i++] = j->valuedouble;
+    }
+    s->n_snap_times = nt;
+    qsort(s->snap_runs, nr, sizeof *s->snap_runs, cfg_u64_cmp);
+    qsort(s->snap_times, nt, sizeof *s->snap_times, cfg_dbl_cmp);
+    for (i = 1; i < nr; i++)
+        if (s->snap_runs[i] == s->snap_runs[i - 1])
+            return cfg_fail(c, "output.snapshots.runs", "run %llu is listed twice",
+                            (unsigned long long)s->snap_runs[i]);
+    for (i = 1; i < nt; i++)
+        if (s->snap_times[i] == s->snap_times[i - 1])
+            return cfg_fail(c, "output.snapshots.times", "time %g is listed twice",
+                            s->snap_times[i]);
+    return SD_OK;
+}
+
 static int cfg_output(const cfg_ctx *c, const cJSON *o, sd_sweep *s)
 {
-    static const char *const keys[] = {"file", "timeseries"};
+    static const char *const keys[] = {"file", "timeseries", "snapshots"};
     char g[CFG_Q];
     if (!cJSON_IsObject(o))
         return cfg_fail(c, "output",
                         "expected an object like {\"file\": \"results.h5\"}, got %s",
                         cfg_got(g, sizeof g, o));
-    SD_CALL(cfg_keys(c, o, "output", keys, 2));
+    SD_CALL(cfg_keys(c, o, "output", keys, 3));
     const cJSON *j;
     if ((j = cJSON_GetObjectItemCaseSensitive(o, "file")))
         SD_CALL(cfg_string(c, j, "output.file", 1, &s->output_file));
     if ((j = cJSON_GetObjectItemCaseSensitive(o, "timeseries")))
         SD_CALL(cfg_bool(c, j, "output.timeseries", &s->output_timeseries));
+    if ((j = cJSON_GetObjectItemCaseSensitive(o, "snapshots")))
+        SD_CALL(cfg_snapshots(c, j, s));
     return SD_OK;
 }
 
@@ -1068,7 +1140,14 @@ static int cfg_root(const cfg_ctx *c, const cJSON *root, sd_sweep *s)
     size_t i = 0;
     for (const cJSON *p = params->child; p; p = p->next, i++) SD_CALL(cfg_axis(c, p, i, s));
     SD_CALL(cfg_axes_distinct(c, s));
-    return cfg_check_design(c, s);
+    SD_CALL(cfg_check_design(c, s));
+    uint64_t runs = cfg_points(s) * s->replicates;
+    for (i = 0; i < s->n_snap_runs; i++)
+        if (s->snap_runs[i] >= runs)
+            return cfg_fail(c, "output.snapshots.runs",
+                            "run %llu does not exist; the sweep has runs 0 to %llu",
+                            (unsigned long long)s->snap_runs[i], (unsigned long long)(runs - 1));
+    return SD_OK;
 }
 
 /* Line and column (1-based; columns count UTF-8 characters) of offset. */
@@ -1312,6 +1391,8 @@ void sd_sweep_destroy(sd_sweep **sp)
     free(s->name);
     free(s->description);
     free(s->output_file);
+    free(s->snap_runs);
+    free(s->snap_times);
     for (size_t i = 0; s->fixed && i < s->n_fixed; i++) {
         free(s->fixed[i].name);
         free(s->fixed[i].choice);

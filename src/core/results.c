@@ -38,6 +38,17 @@ struct sd_results {
     size_t n_summary;
     size_t n_times;
     uint64_t n_runs;
+    /* snapshots */
+    size_t n_snapfields;
+    const sd_snapfield_def *snapfields;
+    int snap_dim;
+    int snap_n[3];
+};
+
+struct sd_snapshot {
+    sd_results *r;
+    hid_t *d;
+    size_t n;
 };
 
 /* ---- HDF5 error detail ------------------------------------------------- */
@@ -317,7 +328,16 @@ uint64_t sd_results_estimate_bytes(const sd_sweep *s, const sd_design *d,
                        + 1 + SD_RUN_MESSAGE_LEN + 8 + 4 /* runs/ */
                        + l->n_summary * 8;
     if (s->output_timeseries) per_run += (uint64_t)l->n_series * l->n_times * 8;
-    return runs * per_run + 64 * 1024 + strlen(s->text);
+    uint64_t snaps = 0;
+    if (l->n_snapfields && s->n_snap_runs) {
+        uint64_t cells = (uint64_t)l->snap_n[0] * (uint64_t)(l->snap_n[1] > 0 ? l->snap_n[1] : 1) *
+                         (uint64_t)(l->snap_dim == 3 ? l->snap_n[2] : 1);
+        uint64_t per = 0;
+        for (size_t f = 0; f < l->n_snapfields; f++)
+            per += l->snapfields[f].type == SD_SNAP_U8 ? 1 : 8;
+        snaps = (uint64_t)s->n_snap_runs * s->n_snap_times * (cells * per + 4096);
+    }
+    return runs * per_run + snaps + 64 * 1024 + strlen(s->text);
 }
 
 uint64_t sd_results_free_bytes(const char *path)
@@ -711,6 +731,251 @@ done:
     return rc;
 }
 
+int sd_results_snapshot_indices(const sd_sweep *s, const sd_layout *l, size_t *idx)
+{
+    for (size_t i = 0; i < s->n_snap_times; i++) {
+        double t = s->snap_times[i];
+        size_t k;
+        for (k = 0; k < l->n_times; k++)
+            if (fabs(l->times[k] - t) <= 1e-9 * fmax(1.0, fabs(t))) break;
+        if (k == l->n_times)
+            return sd_error(SD_ERR_INPUT,
+                            "%s: output.snapshots.times: %g is not an output time of the run "
+                            "(%zu times from %g to %g %s)",
+                            s->source, t, l->n_times, l->n_times ? l->times[0] : 0.0,
+                            l->n_times ? l->times[l->n_times - 1] : 0.0, l->time_unit);
+        idx[i] = k;
+    }
+    return SD_OK;
+}
+
+static void sd_snap_dims(const sd_results *r, hsize_t dims[3], int *rank)
+{
+    *rank = r->snap_dim;
+    if (r->snap_dim == 3) {
+        dims[0] = (hsize_t)r->snap_n[2];
+        dims[1] = (hsize_t)r->snap_n[1];
+        dims[2] = (hsize_t)r->snap_n[0];
+    } else {
+        dims[0] = (hsize_t)r->snap_n[1];
+        dims[1] = (hsize_t)r->snap_n[0];
+    }
+}
+
+/* /snapshots/run_<id>/t_<k>/<field>, all created now, filled with NaN (255
+ * for the kind) until the run writes them. */
+static int sd_results_snapshots(sd_results *r, const sd_sweep *s, const sd_layout *l)
+{
+    int rc = SD_OK;
+    hid_t gs = -1;
+    size_t *idx = NULL;
+    r->n_snapfields = l->n_snapfields;
+    r->snapfields = l->snapfields;
+    r->snap_dim = l->snap_dim;
+    memcpy(r->snap_n, l->snap_n, sizeof r->snap_n);
+    if (!s->n_snap_runs || !l->n_snapfields) return SD_OK;
+    idx = sd_calloc(s->n_snap_times, sizeof *idx, "snapshot times");
+    if (!idx) return SD_ERR_NOMEM;
+    rc = sd_results_snapshot_indices(s, l, idx);
+    if (rc != SD_OK) goto done;
+    H5TRY(gs = sd_group(r->file, "snapshots", "whole-lattice fields of chosen runs at chosen times"),
+          "creating /snapshots");
+    H5TRY(sd_attr_int(gs, "dim", l->snap_dim), "writing /snapshots attributes");
+    {
+        double n3[3] = {l->snap_n[0], l->snap_n[1], l->snap_n[2]};
+        H5TRY(sd_attr_doubles(gs, "cells_xyz", n3, 3), "writing /snapshots attributes");
+    }
+    H5TRY(sd_attr_doubles(gs, "dx", &l->snap_dx, 1), "writing /snapshots attributes");
+    H5TRY(sd_attr_str(gs, "dx_units", "um"), "writing /snapshots attributes");
+    H5TRY(sd_attr_str(gs, "layout", l->snap_dim == 3 ? "z, y, x" : "y, x"),
+          "writing /snapshots attributes");
+    hsize_t dims[3];
+    int rank;
+    sd_snap_dims(r, dims, &rank);
+    double nan = NAN;
+    uint8_t none = 255;
+    for (size_t i = 0; i < s->n_snap_runs; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "run_%llu", (unsigned long long)s->snap_runs[i]);
+        hid_t gr = sd_group(gs, name, "snapshots of one run");
+        H5TRY(gr, "creating a snapshot group");
+        herr_t st = sd_attr_u64(gr, "run", s->snap_runs[i]);
+        for (size_t j = 0; j < s->n_snap_times && st >= 0; j++) {
+            char tn[32];
+            snprintf(tn, sizeof tn, "t_%zu", idx[j]);
+            hid_t gt = sd_group(gr, tn, "the lattice at one output time");
+            if (gt < 0) {
+                st = -1;
+                break;
+            }
+            st = sd_attr_doubles(gt, "time", &l->times[idx[j]], 1);
+            if (st >= 0) st = sd_attr_u64(gt, "run", s->snap_runs[i]);
+            if (st >= 0) st = sd_attr_u64(gt, "output_index", idx[j]);
+            for (size_t f = 0; f < l->n_snapfields && st >= 0; f++) {
+                const sd_snapfield_def *sf = &l->snapfields[f];
+                int u8 = sf->type == SD_SNAP_U8;
+                hid_t d = sd_dataset(gt, sf->name, u8 ? H5T_STD_U8LE : H5T_IEEE_F64LE, rank, dims,
+                                     u8 ? (const void *)&none : (const void *)&nan, sf->unit,
+                                     sf->description);
+                if (d < 0)
+                    st = -1;
+                else
+                    H5Dclose(d);
+            }
+            H5Gclose(gt);
+        }
+        H5Gclose(gr);
+        H5TRY(st, "creating the snapshot datasets");
+    }
+done:
+    free(idx);
+    if (gs >= 0) H5Gclose(gs);
+    return rc;
+}
+
+int sd_results_snapshot_open(sd_results *r, uint64_t run, size_t k, sd_snapshot **out)
+{
+    int rc = SD_OK;
+    *out = NULL;
+    sd_snapshot *w = sd_calloc(1, sizeof *w, "a snapshot");
+    if (!w) return SD_ERR_NOMEM;
+    w->r = r;
+    w->n = r->n_snapfields;
+    w->d = sd_calloc(w->n + 1, sizeof(hid_t), "snapshot datasets");
+    if (!w->d) {
+        free(w);
+        return SD_ERR_NOMEM;
+    }
+    for (size_t f = 0; f < w->n; f++) w->d[f] = -1;
+    for (size_t f = 0; f < w->n; f++) {
+        char name[256];
+        snprintf(name, sizeof name, "snapshots/run_%llu/t_%zu/%s", (unsigned long long)run, k,
+                 r->snapfields[f].name);
+        w->d[f] = H5Dopen2(r->file, name, H5P_DEFAULT);
+        H5TRY(w->d[f], "opening a snapshot dataset");
+    }
+done:
+    if (rc != SD_OK) {
+        sd_results_snapshot_close(&w);
+        return rc;
+    }
+    *out = w;
+    return SD_OK;
+}
+
+int sd_results_snapshot_close(sd_snapshot **wp)
+{
+    sd_snapshot *w = *wp;
+    *wp = NULL;
+    if (!w) return SD_OK;
+    for (size_t f = 0; f < w->n; f++)
+        if (w->d[f] >= 0) H5Dclose(w->d[f]);
+    free(w->d);
+    free(w);
+    return SD_OK;
+}
+
+int sd_snapshot_write(sd_snapshot *w, size_t field, const void *data, const int lo[3],
+                      const int ln[3], const int gn[3])
+{
+    sd_results *r = w->r;
+    int rc = SD_OK;
+    if (field >= w->n)
+        return sd_error(SD_ERR_INTERNAL, "snapshot field %zu of %zu", field, w->n);
+    int rank = r->snap_dim;
+    hsize_t mdims[3], moff[3], fstart[3], count[3];
+    /* Axes in storage order: (z,) y, x. */
+    for (int i = 0; i < rank; i++) {
+        int a = rank - 1 - i;
+        mdims[i] = (hsize_t)gn[a];
+        moff[i] = gn[a] > ln[a] ? 1 : 0;
+        fstart[i] = (hsize_t)lo[a];
+        count[i] = (hsize_t)ln[a];
+    }
+    hid_t mem = H5Screate_simple(rank, mdims, NULL);
+    hid_t fsp = H5Dget_space(w->d[field]);
+    herr_t st = (mem < 0 || fsp < 0) ? -1 : 0;
+    if (st >= 0) st = H5Sselect_hyperslab(mem, H5S_SELECT_SET, moff, NULL, count, NULL);
+    if (st >= 0) st = H5Sselect_hyperslab(fsp, H5S_SELECT_SET, fstart, NULL, count, NULL);
+    hid_t mt = r->snapfields[field].type == SD_SNAP_U8 ? H5T_NATIVE_UINT8 : H5T_NATIVE_DOUBLE;
+    if (st >= 0) st = H5Dwrite(w->d[field], mt, mem, fsp, H5P_DEFAULT, data);
+    if (mem >= 0) H5Sclose(mem);
+    if (fsp >= 0) H5Sclose(fsp);
+    H5TRY(st, "writing a snapshot tile");
+done:
+    return rc;
+}
+
+/* An XDMF file beside the result file, so that ParaView and VisIt open the
+ * snapshots: one temporal collection per run, cell-centred attributes. */
+static int sd_results_xdmf(const char *path, const sd_sweep *s, const sd_layout *l)
+{
+    if (!s->n_snap_runs || !l->n_snapfields) return SD_OK;
+    char xmf[4200];
+    snprintf(xmf, sizeof xmf, "%s", path);
+    char *dot = strrchr(xmf, '.');
+    char *slash = strrchr(xmf, '/');
+    if (dot && (!slash || dot > slash)) *dot = '\0';
+    strncat(xmf, ".xmf", sizeof xmf - strlen(xmf) - 1);
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    size_t *idx = sd_calloc(s->n_snap_times, sizeof *idx, "snapshot times");
+    if (!idx) return SD_ERR_NOMEM;
+    int rc = sd_results_snapshot_indices(s, l, idx);
+    FILE *f = rc == SD_OK ? fopen(xmf, "w") : NULL;
+    if (rc == SD_OK && !f) rc = sd_error(SD_ERR_IO, "%s: cannot write: %s", xmf, strerror(errno));
+    if (f) {
+        int three = l->snap_dim == 3;
+        char pts[96], cells[96], org[64], spc[96];
+        if (three) {
+            snprintf(pts, sizeof pts, "%d %d %d", l->snap_n[2] + 1, l->snap_n[1] + 1, l->snap_n[0] + 1);
+            snprintf(cells, sizeof cells, "%d %d %d", l->snap_n[2], l->snap_n[1], l->snap_n[0]);
+            snprintf(org, sizeof org, "0 0 0");
+            snprintf(spc, sizeof spc, "%.17g %.17g %.17g", l->snap_dx, l->snap_dx, l->snap_dx);
+        } else {
+            snprintf(pts, sizeof pts, "%d %d", l->snap_n[1] + 1, l->snap_n[0] + 1);
+            snprintf(cells, sizeof cells, "%d %d", l->snap_n[1], l->snap_n[0]);
+            snprintf(org, sizeof org, "0 0");
+            snprintf(spc, sizeof spc, "%.17g %.17g", l->snap_dx, l->snap_dx);
+        }
+        fprintf(f, "<?xml version=\"1.0\" ?>\n<!-- written by sendrift for %s: the snapshots of "
+                   "%s; open this file in ParaView or VisIt -->\n",
+                base, s->name);
+        fprintf(f, "<Xdmf Version=\"3.0\">\n <Domain>\n");
+        for (size_t i = 0; i < s->n_snap_runs; i++) {
+            unsigned long long run = (unsigned long long)s->snap_runs[i];
+            fprintf(f, "  <Grid Name=\"run_%llu\" GridType=\"Collection\" CollectionType=\"Temporal\">\n", run);
+            for (size_t j = 0; j < s->n_snap_times; j++) {
+                fprintf(f, "   <Grid Name=\"run_%llu_t_%zu\" GridType=\"Uniform\">\n", run, idx[j]);
+                fprintf(f, "    <Time Value=\"%.17g\"/>\n", l->times[idx[j]]);
+                fprintf(f, "    <Topology TopologyType=\"%s\" Dimensions=\"%s\"/>\n",
+                        three ? "3DCoRectMesh" : "2DCoRectMesh", pts);
+                fprintf(f, "    <Geometry GeometryType=\"%s\">\n", three ? "ORIGIN_DXDYDZ" : "ORIGIN_DXDY");
+                fprintf(f, "     <DataItem Format=\"XML\" Dimensions=\"%d\">%s</DataItem>\n",
+                        l->snap_dim, org);
+                fprintf(f, "     <DataItem Format=\"XML\" Dimensions=\"%d\">%s</DataItem>\n",
+                        l->snap_dim, spc);
+                fprintf(f, "    </Geometry>\n");
+                for (size_t k = 0; k < l->n_snapfields; k++) {
+                    const sd_snapfield_def *sf = &l->snapfields[k];
+                    int u8 = sf->type == SD_SNAP_U8;
+                    fprintf(f, "    <Attribute Name=\"%s\" AttributeType=\"Scalar\" Center=\"Cell\">\n",
+                            sf->name);
+                    fprintf(f, "     <DataItem Format=\"HDF\" NumberType=\"%s\" Precision=\"%d\" "
+                               "Dimensions=\"%s\">%s:/snapshots/run_%llu/t_%zu/%s</DataItem>\n",
+                            u8 ? "UChar" : "Float", u8 ? 1 : 8, cells, base, run, idx[j], sf->name);
+                    fprintf(f, "    </Attribute>\n");
+                }
+                fprintf(f, "   </Grid>\n");
+            }
+            fprintf(f, "  </Grid>\n");
+        }
+        fprintf(f, " </Domain>\n</Xdmf>\n");
+        if (fclose(f) != 0) rc = sd_error(SD_ERR_IO, "%s: write failed: %s", xmf, strerror(errno));
+    }
+    free(idx);
+    return rc;
+}
+
 static void sd_results_free(sd_results *r)
 {
     if (!r) return;
@@ -771,7 +1036,8 @@ int sd_results_create(const char *path, MPI_Comm comm, const sd_sweep *s,
     /* Dense attribute storage, so that a long sweep file fits in an attribute. */
     H5TRY(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V110),
           "setting the file format version");
-    H5TRY(H5Pset_all_coll_metadata_ops(fapl, 1), "setting collective metadata reads");
+    /* Metadata writes collective; reads independent, since one group
+     * opens a run's snapshot datasets on its own. */
     H5TRY(H5Pset_coll_metadata_write(fapl, 1), "setting collective metadata writes");
     H5TRY(fcpl = H5Pcreate(H5P_FILE_CREATE), "creating file creation properties");
     H5TRY(H5Pset_attr_phase_change(fcpl, 0, 0), "setting dense attribute storage");
@@ -786,10 +1052,12 @@ int sd_results_create(const char *path, MPI_Comm comm, const sd_sweep *s,
     rc = sd_results_root_attrs(r, comm, s, l);
     if (rc == SD_OK) rc = sd_results_design(r, comm, s, d);
     if (rc == SD_OK) rc = sd_results_outputs(r, s, l);
+    if (rc == SD_OK) rc = sd_results_snapshots(r, s, l);
     if (rc == SD_OK) rc = sd_results_flush(r);
     if (rc == SD_OK && rank == 0 && rename(partial, path) != 0)
         rc = sd_error(SD_ERR_IO, "%s: renaming %s to it failed: %s", path, partial,
                       strerror(errno));
+    if (rc == SD_OK && rank == 0) rc = sd_results_xdmf(path, s, l);
 done:
     if (fcpl >= 0) H5Pclose(fcpl);
     if (fapl >= 0) H5Pclose(fapl);
@@ -948,7 +1216,6 @@ int sd_results_open(const char *path, MPI_Comm comm, const sd_sweep *s, const sd
     H5TRY(H5Tset_strpad(r->message_type, H5T_STR_NULLTERM), "creating the message type");
     H5TRY(fapl = H5Pcreate(H5P_FILE_ACCESS), "creating file access properties");
     H5TRY(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "selecting MPI-IO");
-    H5TRY(H5Pset_all_coll_metadata_ops(fapl, 1), "setting collective metadata reads");
     H5TRY(H5Pset_coll_metadata_write(fapl, 1), "setting collective metadata writes");
     r->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
     if (r->file < 0) {
@@ -986,6 +1253,10 @@ int sd_results_open(const char *path, MPI_Comm comm, const sd_sweep *s, const sd
     }
     rc = sd_results_open_outputs(r, s, l);
     if (rc != SD_OK) goto done;
+    r->n_snapfields = s->n_snap_runs ? l->n_snapfields : 0;
+    r->snapfields = l->snapfields;
+    r->snap_dim = l->snap_dim;
+    memcpy(r->snap_n, l->snap_n, sizeof r->snap_n);
     state->n_runs = r->n_runs;
     state->status = sd_calloc(r->n_runs + 1, 1, "run status");
     state->attempts = sd_calloc(r->n_runs + 1, sizeof(uint32_t), "run attempts");

@@ -53,6 +53,7 @@ typedef struct {
     double *row;              /* n_series                                    */
     double *summary;          /* n_summary                                   */
     double *x;                /* D                                           */
+    unsigned char *snap_at;   /* n_times: 1 where snapshots are taken       */
 } sd_ctx;
 
 /* ---- stop signals ------------------------------------------------------------ */
@@ -196,6 +197,18 @@ static int sd_abandon_now(sd_ctx *c, double stop_seen)
     return flag;
 }
 
+static int sd_u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int sd_snapshot_wanted(const sd_sweep *s, uint64_t run)
+{
+    return s->n_snap_runs &&
+           bsearch(&run, s->snap_runs, s->n_snap_runs, sizeof run, sd_u64_cmp) != NULL;
+}
+
 /* Run `run` on the group (collective over c->group).  On return the leader
  * holds the rows in c->series and c->summary; status and message say how it
  * went (PENDING: abandoned after a stop signal). */
@@ -235,6 +248,13 @@ static void sd_run_one(sd_ctx *c, uint64_t run, sd_run_status *status, char *mes
             rc = m->observe(state, c->row);
             rc = sd_agree(rc, c->group, message, SD_RUN_MESSAGE_LEN);
             for (size_t i = 0; i < ns && rc == SD_OK; i++) c->series[i * nt + k] = c->row[i];
+        }
+        if (rc == SD_OK && c->snap_at && c->snap_at[k] && sd_snapshot_wanted(c->s, run)) {
+            sd_snapshot *w = NULL;
+            rc = sd_results_snapshot_open(c->results, run, k, &w);
+            if (rc == SD_OK) rc = m->snapshot(state, w);
+            sd_results_snapshot_close(&w);
+            rc = sd_agree(rc, c->group, message, SD_RUN_MESSAGE_LEN);
         }
     }
     if (rc == SD_OK) {
@@ -661,7 +681,22 @@ static int sd_ctx_setup(sd_ctx *c)
     sd_paramset_free(&base);
     if (rc != SD_OK) return rc;
     c->x = sd_calloc(sd_design_dim(c->design) + 1, sizeof(double), "a parameter vector");
-    return c->x ? SD_OK : SD_ERR_NOMEM;
+    if (!c->x) return SD_ERR_NOMEM;
+    if (c->s->n_snap_runs) {
+        if (!c->layout.n_snapfields || !c->s->model->snapshot)
+            return sd_error(SD_ERR_INPUT, "%s: output.snapshots: model \"%s\" has no snapshots",
+                            c->s->source, c->s->model->name);
+        size_t *idx = sd_calloc(c->s->n_snap_times, sizeof *idx, "snapshot times");
+        c->snap_at = sd_calloc(c->layout.n_times + 1, 1, "snapshot times");
+        if (!idx || !c->snap_at) {
+            free(idx);
+            return SD_ERR_NOMEM;
+        }
+        rc = sd_results_snapshot_indices(c->s, &c->layout, idx);
+        for (size_t i = 0; rc == SD_OK && i < c->s->n_snap_times; i++) c->snap_at[idx[i]] = 1;
+        free(idx);
+    }
+    return rc;
 }
 
 static int sd_ctx_buffers(sd_ctx *c)
@@ -679,6 +714,7 @@ static void sd_ctx_free(sd_ctx *c)
     free(c->row);
     free(c->summary);
     free(c->x);
+    free(c->snap_at);
     sd_layout_free(&c->layout);
     sd_design_destroy(&c->design);
     if (c->group != MPI_COMM_NULL) MPI_Comm_free(&c->group);

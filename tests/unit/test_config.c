@@ -486,7 +486,19 @@ static void test_err_keys(void)
                  "to a \"sobol\" design); allowed here: type, samples");
     EXPECT_ERROR(HEAD X123 SOBOL ", 'output': {'fiel': 'r.h5'}}",
                  "sweep.json: output.fiel: unknown key \"fiel\"; allowed here: file, "
-                 "timeseries (did you mean \"file\"?)");
+                 "timeseries, snapshots (did you mean \"file\"?)");
+    EXPECT_ERROR(HEAD X123 SOBOL ", 'output': {'snapshots': {'runs': [0], 'time': [1]}}}",
+                 "sweep.json: output.snapshots.time: unknown key \"time\"; allowed here: runs, "
+                 "times (did you mean \"times\"?)");
+    EXPECT_ERROR(HEAD X123 SOBOL ", 'output': {'snapshots': {'runs': [0, 80], 'times': [1]}}}",
+                 "sweep.json: output.snapshots.runs: run 80 does not exist; the sweep has runs 0 "
+                 "to 79");
+    EXPECT_ERROR(HEAD X123 SOBOL ", 'output': {'snapshots': {'runs': [3, 3], 'times': [1]}}}",
+                 "sweep.json: output.snapshots.runs: run 3 is listed twice");
+    EXPECT_ERROR(HEAD X123 SOBOL ", 'output': {'snapshots': {'runs': [1], 'times': [-1]}}}",
+                 "sweep.json: output.snapshots.times[0]: expected an output time >= 0, got the number -1");
+    EXPECT_ERROR(HEAD X123 SOBOL ", 'output': {'snapshots': {'runs': [1.5], 'times': [1]}}}",
+                 "sweep.json: output.snapshots.runs[0]: 1.5 is not a whole number");
     EXPECT_ERROR("{'model': {'name': 'ishigami', 'parms': {}}, 'parameters': [], 'design': "
                  "{'type': 'grid'}}",
                  "sweep.json: model.parms: unknown key", "did you mean \"params\"");
