@@ -21,6 +21,10 @@ static const sd_param_def null_params[] = {
     {"work", "s", "CPU seconds burnt per run", SD_PARAM_REAL, 0.0, 0.0, 86400.0, NULL,
      NULL, 0},
     {"n_times", "1", "number of output times", SD_PARAM_INT, 4, 1, 1000000, NULL, NULL, 1},
+    {"lattice_nx", "1", "snapshot lattice cells along x (0: no snapshots)", SD_PARAM_INT, 0, 0,
+     100000, NULL, NULL, 1},
+    {"lattice_ny", "1", "snapshot lattice cells along y", SD_PARAM_INT, 1, 1, 100000, NULL,
+     NULL, 1},
     {"memory", "B", "bytes each rank allocates (and touches) per run", SD_PARAM_REAL, 0.0,
      0.0, 1e18, NULL, NULL, 0},
     {"fail_above", "1", "a run fails at t >= 1 when sum_k k x_k exceeds this", SD_PARAM_REAL,
@@ -35,11 +39,16 @@ static const sd_metric_def null_series[] = {
 static const sd_metric_def null_summary[] = {
     {"sum", "1", "sum_k k x_k"},
 };
+static const sd_snapfield_def null_snapfields[] = {
+    {"value", "1", "global cell index (x fastest) + t * sum_k k x_k", SD_SNAP_F64},
+    {"parity", "1", "global cell index modulo 2", SD_SNAP_U8},
+};
 
 typedef struct {
     MPI_Comm comm;
     double sum, work, t, fail_above;
     unsigned char *block;
+    int nx, ny;
     size_t n_times;
     int fail_rank;
 } null_state;
@@ -66,6 +75,16 @@ static int null_layout(const sd_paramset *base, sd_layout *out)
     out->n_series = 1;
     out->summary = null_summary;
     out->n_summary = 1;
+    int nx = (int)sd_paramset_real(base, "lattice_nx", 0);
+    if (nx > 0) {
+        out->n_snapfields = 2;
+        out->snapfields = null_snapfields;
+        out->snap_dim = 2;
+        out->snap_n[0] = nx;
+        out->snap_n[1] = (int)sd_paramset_real(base, "lattice_ny", 1);
+        out->snap_n[2] = 1;
+        out->snap_dx = 1.0;
+    }
     return SD_OK;
 }
 
@@ -85,6 +104,8 @@ static int null_create(const sd_paramset *p, const sd_run_info *info, MPI_Comm c
     s->n_times = (size_t)sd_paramset_real(p, "n_times", 4);
     s->fail_above = sd_paramset_real(p, "fail_above", 1e300);
     s->fail_rank = (int)sd_paramset_real(p, "fail_rank", 0);
+    s->nx = (int)sd_paramset_real(p, "lattice_nx", 0);
+    s->ny = (int)sd_paramset_real(p, "lattice_ny", 1);
     size_t bytes = (size_t)sd_paramset_real(p, "memory", 0.0);
     if (bytes) {
         s->block = malloc(bytes);
@@ -139,6 +160,45 @@ static int null_summarize(void *state, double *summary)
     return SD_OK;
 }
 
+/* Rows of the snapshot lattice are split over the group: each rank fills a
+ * ghosted tile (one ghost layer around it, left as garbage on purpose) and
+ * writes its interior, as a domain-decomposed model would. */
+static int null_snapshot(void *state, sd_snapshot *w)
+{
+    null_state *s = state;
+    int rank, size;
+    MPI_Comm_rank(s->comm, &rank);
+    MPI_Comm_size(s->comm, &size);
+    int per = s->ny / size, extra = s->ny % size;
+    int ln[3] = {s->nx, per + (rank < extra), 1};
+    int lo[3] = {0, rank * per + (rank < extra ? rank : extra), 0};
+    int gn[3] = {s->nx + 2, ln[1] + 2, 1};
+    size_t n = (size_t)gn[0] * (size_t)gn[1];
+    double *v = malloc(n * sizeof *v);
+    unsigned char *par = malloc(n);
+    int rc = SD_OK;
+    if (!v || !par) {
+        rc = sd_error(SD_ERR_NOMEM, "null model: snapshot tile");
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            v[i] = -1e300;
+            par[i] = 77;
+        }
+        for (int j = 0; j < ln[1]; j++)
+            for (int i = 0; i < ln[0]; i++) {
+                double g = (double)(lo[1] + j) * s->nx + i;
+                size_t p = (size_t)(j + 1) * (size_t)gn[0] + (size_t)(i + 1);
+                v[p] = g + s->t * s->sum;
+                par[p] = (unsigned char)((long)g % 2);
+            }
+        if (ln[1] > 0) rc = sd_snapshot_write(w, 0, v, lo, ln, gn);
+        if (rc == SD_OK && ln[1] > 0) rc = sd_snapshot_write(w, 1, par, lo, ln, gn);
+    }
+    free(v);
+    free(par);
+    return rc;
+}
+
 static double null_memory(const sd_paramset *p, int ranks)
 {
     (void)ranks;
@@ -165,5 +225,6 @@ const sd_model_class sd_model_null = {
     .advance = null_advance,
     .observe = null_observe,
     .summarize = null_summarize,
+    .snapshot = null_snapshot,
     .destroy = null_destroy,
 };

@@ -82,8 +82,9 @@ def check_layout(path):
 
 def check_same(a, b):
     with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
-        da = {**datasets(fa, "design"), **datasets(fa, "timeseries"), **datasets(fa, "summary")}
-        db = {**datasets(fb, "design"), **datasets(fb, "timeseries"), **datasets(fb, "summary")}
+        groups = ("design", "timeseries", "summary", "snapshots")
+        da = {k: v for g in groups for k, v in datasets(fa, g).items()}
+        db = {k: v for g in groups for k, v in datasets(fb, g).items()}
         if sorted(da) != sorted(db):
             fail(f"different datasets: {sorted(set(da) ^ set(db))}")
         for name in da:
