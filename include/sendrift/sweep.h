@@ -34,6 +34,11 @@ typedef struct {
  * SD_EXIT_REQUEUE).  Slurm sends one of these before a time limit. */
 #define SD_STOP_SIGNALS "SIGTERM, SIGUSR1, SIGINT"
 
+/* Catch the stop signals from now on (a program calls it first thing, so
+ * that a signal that arrives while the sweep is being set up is not lost:
+ * the sweep then stops before its first run). */
+void sd_sweep_catch_signals(void);
+
 typedef struct {
     uint64_t runs;            /* runs in the sweep                          */
     uint64_t done, failed;    /* finished in this session                   */

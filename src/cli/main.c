@@ -378,6 +378,7 @@ int main(int argc, char **argv)
         if (sd_rank == 0) version();
         status = SD_EXIT_OK;
     } else if (strcmp(argv[1], "run") == 0) {
+        sd_sweep_catch_signals();
         status = cmd_run(argc - 1, argv + 1);
     } else if (strcmp(argv[1], "check") == 0) {
         status = cmd_check(argc - 2, argv + 2);

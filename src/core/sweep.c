@@ -73,8 +73,13 @@ static void sd_signals_install(struct sigaction *old)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = sd_on_stop_signal;
     sigemptyset(&sa.sa_mask);
-    sd_stop_signal = 0;
     for (size_t i = 0; i < SD_N_STOP_SIGNALS; i++) sigaction(sd_stop_signals[i], &sa, &old[i]);
+}
+
+void sd_sweep_catch_signals(void)
+{
+    struct sigaction old[SD_N_STOP_SIGNALS];
+    sd_signals_install(old);
 }
 
 static void sd_signals_restore(const struct sigaction *old)
@@ -791,6 +796,7 @@ int sd_sweep_run(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *o,
     struct sigaction old[SD_N_STOP_SIGNALS];
     memset(&c, 0, sizeof c);
     memset(report, 0, sizeof *report);
+    sd_signals_install(old);
     c.s = s;
     c.o = o;
     c.world = comm;
@@ -801,10 +807,15 @@ int sd_sweep_run(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *o,
     int idle = 0;
     char msg[512];
     int rc = sd_sweep_layout(c.size, o->ranks_per_sim, &c.groups, &idle, msg, sizeof msg);
-    if (rc != SD_OK) return sd_error(rc, "%s", msg);
-    if (o->resume && o->force)
-        return sd_error(SD_ERR_INPUT, "--resume and --force contradict each other: --resume "
-                                      "keeps the runs in the file, --force throws them away");
+    if (rc != SD_OK)
+        sd_error(rc, "%s", msg);
+    else if (o->resume && o->force)
+        rc = sd_error(SD_ERR_INPUT, "--resume and --force contradict each other: --resume "
+                                    "keeps the runs in the file, --force throws them away");
+    if (rc != SD_OK) {
+        sd_signals_restore(old);
+        return rc;
+    }
     if (idle && c.rank == 0 && !o->quiet) fprintf(stderr, "sendrift: warning: %s\n", msg);
 
     /* Groups: the controller alone (or, with one rank, the whole group). */
@@ -826,12 +837,12 @@ int sd_sweep_run(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *o,
     if (rc == SD_OK) rc = sd_open_results(&c, &prev);
     if (rc != SD_OK) {
         sd_ctx_free(&c);
+        sd_signals_restore(old);
         return rc;
     }
     report->runs = sd_design_runs(c.design);
     report->groups = c.groups;
 
-    sd_signals_install(old);
     double t0 = MPI_Wtime(), cpu0 = sd_cpu_seconds();
     int local = sd_run_phase(&c, &prev, report);
     report->seconds = MPI_Wtime() - t0;
