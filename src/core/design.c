@@ -331,12 +331,17 @@ static double sd_dax_map(const sd_dax *a, double u)
             if (y < a->min) y = a->min;
             return y;
         }
+        /* Rounding can carry a value an ulp past the range (found by
+         * fuzzing: -1 + 1 * 1.3 = 0.30000000000000004): clamp. */
+        double y;
         if (a->log) {
             if (u == 0) return a->min;
             if (u == 1) return a->max;
-            return a->min * exp(u * (a->lmax - a->lmin));
+            y = a->min * exp(u * (a->lmax - a->lmin));
+        } else {
+            y = a->min + u * (a->max - a->min);
         }
-        return a->min + u * (a->max - a->min);
+        return y < a->min ? a->min : y > a->max ? a->max : y;
     }
     case SD_AXIS_VALUES:
     case SD_AXIS_CHOICES: {
