@@ -134,7 +134,8 @@ static int null_advance(void *state, double t)
         double until = null_cpu_seconds() + s->work / (double)s->n_times;
         volatile double sink = 0;
         while (null_cpu_seconds() < until)
-            for (int i = 0; i < 1000; i++) sink += 1e-9;
+            for (int i = 0; i < 1000; i++) sink = sink + 1e-9;
+        (void)sink;
     }
     int rank;
     MPI_Comm_rank(s->comm, &rank);
