@@ -50,7 +50,7 @@ typedef struct {
     int pre_smooth;          /* red-black Gauss-Seidel sweeps: default 2     */
     int post_smooth;         /* default 2                                    */
     int coarse_cells;        /* direct solve on the first level with at most
-                                this many cells: default 64 (max 4096)       */
+                                this many cells: default 64 (max 512)       */
     int agglomerate_cells;   /* gather a level onto every rank once it has at
                                 most this many cells (always once some rank
                                 would hold < 2 cells along a split axis):

@@ -37,6 +37,7 @@ typedef struct {
     const sd_box *box;
     int serial;               /* whole level on this rank (replicated or P = 1) */
     double *x, *b, *r, *diag; /* ghosted; r holds alpha during the setup        */
+    double *idiag;            /* 1 / diag                                       */
     double *gm[3], *gp[3];    /* geometric face factors per local index         */
     double *cm[3], *cp[3];    /* c0 * gm, c0 * gp for the current solve         */
     sd_halo *hf, *hc;         /* faces / corners                                */
@@ -140,6 +141,7 @@ static void level_free(mg_level *L, int level)
     free(L->b);
     free(L->r);
     free(L->diag);
+    free(L->idiag);
     for (int a = 0; a < 3; a++) {
         free(L->gm[a]);
         free(L->gp[a]);
@@ -213,7 +215,8 @@ static int setup_level_arrays(mg_level *L, const level_geom *G, int level)
     L->b = sd_calloc(b->size, sizeof(double), "multigrid right-hand side");
     L->r = sd_calloc(b->size, sizeof(double), "multigrid residual");
     L->diag = sd_calloc(b->size, sizeof(double), "multigrid diagonal");
-    if (!L->b || !L->r || !L->diag) return SD_ERR_NOMEM;
+    L->idiag = sd_calloc(b->size, sizeof(double), "multigrid inverse diagonal");
+    if (!L->b || !L->r || !L->diag || !L->idiag) return SD_ERR_NOMEM;
     for (int a = 0; a < 3; a++) {
         int ln = b->ln[a], N = b->n[a];
         L->gm[a] = sd_calloc((size_t)ln, sizeof(double), "multigrid face factors");
@@ -483,7 +486,7 @@ long sd_fields_total_cycles(const sd_fields *f) { return f ? f->total_cycles : 0
 
 static void smooth_regions(mg_level *L, const sd_mg_region *R, int n, int colour)
 {
-    for (int i = 0; i < n; i++) sd_mg_smooth(&L->st, &R[i], colour, L->x, L->b, L->diag);
+    for (int i = 0; i < n; i++) sd_mg_smooth(&L->st, &R[i], colour, L->x, L->b, L->idiag);
 }
 
 /* One colour: exchange x's faces, overlapped with the inside of the block. */
@@ -541,14 +544,19 @@ static int restrict_to(sd_fields *f, int l, const double *src, double *dst)
 static int vcycle(sd_fields *f, int l)
 {
     mg_level *L = &f->lev[l];
-    if (l > 0) memset(L->x, 0, sizeof(double) * L->box->size);
     if (l == f->nl - 1) {
+        /* Ghosts are refreshed by the exchange before the prolongation. */
         sd_mg_lu_solve(&L->st, L->lu, L->b, L->x, L->work);
         return SD_OK;
     }
+    /* Below level 0 the correction starts from zero: the first red half-
+     * sweep then needs no neighbours (and writes the zeros of the black
+     * cells); the black half-sweep exchanges first, refreshing the ghosts.
+     * Ghosts on walls are never written: they stay 0 from the allocation. */
+    if (l > 0 && f->o.pre_smooth == 0) memset(L->x, 0, sizeof(double) * L->box->size);
     for (int s = 0; s < f->o.pre_smooth; s++) {
-        if (l > 0 && s == 0) /* x = 0 everywhere, ghosts too: no exchange */
-            smooth_regions(L, &L->all, 1, 0);
+        if (l > 0 && s == 0)
+            sd_mg_smooth_first(&L->st, L->x, L->b, L->idiag);
         else
             SD_CALL(half_sweep(f, L, 0));
         SD_CALL(half_sweep(f, L, 1));
@@ -576,6 +584,7 @@ static int mg_solve(sd_fields *f, double *u, const double *a, const double *q, d
     mg_level *L0 = &f->lev[0];
     const sd_box *b0 = L0->box;
     sd_fields_stats s = {0, 0, 0, 0, 0};
+    if (st) *st = s; /* defined on every return */
 
     /* Coefficients of every level. */
     for (int l = 0; l < f->nl; l++) {
@@ -602,7 +611,7 @@ static int mg_solve(sd_fields *f, double *u, const double *a, const double *q, d
                 bmax = fabs(bv) > bmax ? fabs(bv) : bmax;
             }
         }
-    double dmax = sd_mg_diag(&L0->st, L0->r, L0->diag);
+    double dmax = sd_mg_diag(&L0->st, L0->r, L0->diag, L0->idiag);
     double red[3] = {bmax, dmax, bad};
     SD_CALL(sd_grid_max(L0->g, red, 3));
     if (red[2] != 0)
@@ -624,12 +633,12 @@ static int mg_solve(sd_fields *f, double *u, const double *a, const double *q, d
     /* Coarse operators: alpha restricted as volume-weighted means. */
     for (int l = 0; l + 1 < f->nl; l++) {
         mg_level *L = &f->lev[l], *C = &f->lev[l + 1];
-        if (l > 0) sd_mg_diag(&L->st, L->r, L->diag);
+        if (l > 0) sd_mg_diag(&L->st, L->r, L->diag, L->idiag);
         SD_CALL(sd_halo_exchange(L->hc, L->r));
         SD_CALL(restrict_to(f, l, L->r, C->r));
     }
     mg_level *C = &f->lev[f->nl - 1];
-    if (f->nl > 1) sd_mg_diag(&C->st, C->r, C->diag);
+    if (f->nl > 1) sd_mg_diag(&C->st, C->r, C->diag, C->idiag);
     if (sd_mg_lu_factor(&C->st, C->box->periodic, C->diag, C->lu))
         return sd_error(SD_ERR_MODEL, "fields: the coarsest multigrid operator is singular "
                                       "or not finite");
@@ -689,6 +698,7 @@ static int check_u(const sd_fields *f, const double *u)
 int sd_fields_step(sd_fields *f, double *u, const double *a, const double *q,
                    double lambda, double D, double dt, sd_fields_stats *st)
 {
+    if (st) memset(st, 0, sizeof *st);
     SD_CALL(check_u(f, u));
     if (!(lambda > 0) || !isfinite(lambda))
         return sd_error(SD_ERR_INPUT, "fields step: decay rate lambda = %g: must be > 0", lambda);
@@ -706,6 +716,7 @@ int sd_fields_step(sd_fields *f, double *u, const double *a, const double *q,
 int sd_fields_steady(sd_fields *f, double *u, const double *a, const double *q,
                      double lambda, double D, sd_fields_stats *st)
 {
+    if (st) memset(st, 0, sizeof *st);
     SD_CALL(check_u(f, u));
     if (!(lambda > 0) || !isfinite(lambda))
         return sd_error(SD_ERR_INPUT, "fields steady: decay rate lambda = %g: must be > 0",

@@ -114,6 +114,8 @@ static int phase_start(sd_halo *h, int a)
     const sd_box *b = &g->box;
     int r0[3], r1[3];
     phase_region(h, a, r0, r1);
+    r0[a] = 0;
+    r1[a] = 1;
     int cnt = (int)(region_count(r0, r1) * h->elem);
     for (int s = 0; s < 2; s++) {
         int nb = g->nbr[a][s];

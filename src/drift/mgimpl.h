@@ -53,14 +53,19 @@ typedef struct {
     const double *w[3];
 } sd_mg_prolong;
 
-/* diag = alpha + face coefficients, over the whole interior; returns the
- * largest diag. */
-double sd_mg_diag(const sd_mg_stencil *S, const double *alpha, double *diag);
+/* diag = alpha + face coefficients and idiag = 1 / diag, over the whole
+ * interior; returns the largest diag. */
+double sd_mg_diag(const sd_mg_stencil *S, const double *alpha, double *diag, double *idiag);
 
 /* One Gauss-Seidel half-sweep over the cells of colour (0 red, 1 black)
- * in region R. */
+ * in region R: x = (b + sum of neighbour terms) * idiag. */
 void sd_mg_smooth(const sd_mg_stencil *S, const sd_mg_region *R, int colour,
-                  double *x, const double *b, const double *diag);
+                  double *x, const double *b, const double *idiag);
+
+/* The first red half-sweep from x = 0, over the whole interior: red cells
+ * b * idiag, black cells 0 (so that x need not be zeroed first). */
+void sd_mg_smooth_first(const sd_mg_stencil *S, double *x, const double *b,
+                        const double *idiag);
 
 /* r = b - A x over region R.  Returns max |r| (NaN if any r is NaN) and
  * raises *xmax to max |x| when xmax is not NULL. */

@@ -15,7 +15,7 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
-double sd_mg_diag(const sd_mg_stencil *S, const double *alpha, double *diag)
+double sd_mg_diag(const sd_mg_stencil *S, const double *alpha, double *diag, double *idiag)
 {
     double dmax = 0;
     const double *cmx = S->cm[0], *cpx = S->cp[0];
@@ -28,6 +28,7 @@ double sd_mg_diag(const sd_mg_stencil *S, const double *alpha, double *diag)
                 double d = alpha[row + i] + cmx[i] + cpx[i] + my + py;
                 if (S->dim == 3) d = d + cz;
                 diag[row + i] = d;
+                idiag[row + i] = 1.0 / d;
                 dmax = d > dmax ? d : dmax;
             }
         }
@@ -42,7 +43,7 @@ static inline int first_of_colour(const sd_mg_stencil *S, int i0, int j, int k, 
 
 void sd_mg_smooth(const sd_mg_stencil *S, const sd_mg_region *R, int colour,
                   double *restrict x, const double *restrict b,
-                  const double *restrict diag)
+                  const double *restrict idiag)
 {
     const double *cmx = S->cm[0], *cpx = S->cp[0];
     const ptrdiff_t sy = S->sy, sz = S->sz;
@@ -54,7 +55,7 @@ void sd_mg_smooth(const sd_mg_stencil *S, const sd_mg_region *R, int colour,
                 const ptrdiff_t p = row + i;
                 double s = cmx[i] * x[p - 1] + cpx[i] * x[p + 1] + my * x[p - sy] +
                            py * x[p + sy];
-                x[p] = (b[p] + s) / diag[p];
+                x[p] = (b[p] + s) * idiag[p];
             }
         }
         return;
@@ -68,10 +69,22 @@ void sd_mg_smooth(const sd_mg_stencil *S, const sd_mg_region *R, int colour,
                 const ptrdiff_t p = row + i;
                 double s = cmx[i] * x[p - 1] + cpx[i] * x[p + 1] + my * x[p - sy] +
                            py * x[p + sy] + mz * x[p - sz] + pz * x[p + sz];
-                x[p] = (b[p] + s) / diag[p];
+                x[p] = (b[p] + s) * idiag[p];
             }
         }
     }
+}
+
+void sd_mg_smooth_first(const sd_mg_stencil *S, double *restrict x, const double *restrict b,
+                        const double *restrict idiag)
+{
+    for (int k = 0; k < S->ln[2]; k++)
+        for (int j = 0; j < S->ln[1]; j++) {
+            const ptrdiff_t row = S->origin + (ptrdiff_t)j * S->sy + (ptrdiff_t)k * S->sz;
+            const int red0 = first_of_colour(S, 0, j, k, 0);
+            for (int i = 0; i < S->ln[0]; i++) x[row + i] = 0.0;
+            for (int i = red0; i < S->ln[0]; i += 2) x[row + i] = b[row + i] * idiag[row + i];
+        }
 }
 
 double sd_mg_residual(const sd_mg_stencil *S, const sd_mg_region *R, const double *restrict x,
@@ -146,24 +159,48 @@ static inline axis_terms restrict_terms(const sd_mg_restrict *R, int a, int I)
 void sd_mg_restrict_run(const sd_mg_restrict *R, const sd_box *fb, const double *fine,
                         double *out, ptrdiff_t osy, ptrdiff_t osz, ptrdiff_t oorg)
 {
+    const int *c0x = R->c0[0], *nx = R->nch[0];
+    const double *wx = R->w[0];
     for (int K = 0; K < R->cln[2]; K++) {
         axis_terms tz = restrict_terms(R, 2, K);
         for (int J = 0; J < R->cln[1]; J++) {
             axis_terms ty = restrict_terms(R, 1, J);
-            for (int I = 0; I < R->cln[0]; I++) {
-                axis_terms tx = restrict_terms(R, 0, I);
-                double vz = 0;
-                for (int cz = 0; cz < tz.n; cz++) {
-                    double vy = 0;
-                    for (int cy = 0; cy < ty.n; cy++) {
-                        const double *row = fine + sd_box_idx(fb, 0, ty.idx[cy], tz.idx[cz]);
-                        double vx = 0;
-                        for (int cx = 0; cx < tx.n; cx++) vx += tx.w[cx] * row[tx.idx[cx]];
-                        vy += ty.w[cy] * vx;
+            /* Rows of the children; a missing child row gets weight 0 and
+             * points at the other one (its values are finite). */
+            const double *row[2][2];
+            double wy[2] = {ty.w[0], ty.n == 2 ? ty.w[1] : 0.0};
+            double wz[2] = {tz.w[0], tz.n == 2 ? tz.w[1] : 0.0};
+            for (int cz = 0; cz < 2; cz++)
+                for (int cy = 0; cy < 2; cy++)
+                    row[cz][cy] = fine + sd_box_idx(fb, 0, ty.idx[cy < ty.n ? cy : 0],
+                                                    tz.idx[cz < tz.n ? cz : 0]);
+            double *o = out + oorg + (ptrdiff_t)J * osy + (ptrdiff_t)K * osz;
+            if (tz.n == 1) {
+                for (int I = 0; I < R->cln[0]; I++) {
+                    const int c = c0x[I];
+                    const double w0 = wx[2 * I], w1 = wx[2 * I + 1];
+                    double v0, v1;
+                    if (nx[I] == 2) {
+                        v0 = w0 * row[0][0][c] + w1 * row[0][0][c + 1];
+                        v1 = w0 * row[0][1][c] + w1 * row[0][1][c + 1];
+                    } else {
+                        v0 = w0 * row[0][0][c];
+                        v1 = w0 * row[0][1][c];
                     }
-                    vz += tz.w[cz] * vy;
+                    o[I] = wz[0] * (wy[0] * v0 + wy[1] * v1);
                 }
-                out[oorg + I + (ptrdiff_t)J * osy + (ptrdiff_t)K * osz] = vz;
+            } else {
+                for (int I = 0; I < R->cln[0]; I++) {
+                    const int c = c0x[I];
+                    const double w0 = wx[2 * I], w1 = wx[2 * I + 1];
+                    double v[2][2];
+                    for (int cz = 0; cz < 2; cz++)
+                        for (int cy = 0; cy < 2; cy++)
+                            v[cz][cy] = nx[I] == 2 ? w0 * row[cz][cy][c] + w1 * row[cz][cy][c + 1]
+                                                   : w0 * row[cz][cy][c];
+                    o[I] = wz[0] * (wy[0] * v[0][0] + wy[1] * v[0][1]) +
+                           wz[1] * (wy[0] * v[1][0] + wy[1] * v[1][1]);
+                }
             }
         }
     }
@@ -196,25 +233,28 @@ void sd_mg_prolong_add(const sd_mg_prolong *P, const sd_box *fb, double *xf,
         axis_terms tz = prolong_terms(P, 2, k);
         for (int j = 0; j < P->fln[1]; j++) {
             axis_terms ty = prolong_terms(P, 1, j);
-            const double *rows[2][2];
-            for (int cz = 0; cz < tz.n; cz++)
-                for (int cy = 0; cy < 2; cy++)
-                    rows[cz][cy] = xc + sd_box_idx(cb, 0, ty.idx[cy], tz.idx[cz]);
-            double *out = xf + sd_box_idx(fb, 0, j, k);
-            for (int i = 0; i < P->fln[0]; i++) {
-                const int i0 = ix[2 * i], i1 = ix[2 * i + 1];
-                const double w0 = wx[2 * i], w1 = wx[2 * i + 1];
-                double vz = 0;
-                for (int cz = 0; cz < tz.n; cz++) {
-                    double vy = 0;
-                    for (int cy = 0; cy < 2; cy++) {
-                        const double *row = rows[cz][cy];
-                        double vx = w0 * row[i0] + w1 * row[i1];
-                        vy += ty.w[cy] * vx;
-                    }
-                    vz += tz.w[cz] * vy;
+            const double wy0 = ty.w[0], wy1 = ty.w[1], wz0 = tz.w[0], wz1 = tz.w[1];
+            double *restrict out = xf + sd_box_idx(fb, 0, j, k);
+            const double *r00 = xc + sd_box_idx(cb, 0, ty.idx[0], tz.idx[0]);
+            const double *r01 = xc + sd_box_idx(cb, 0, ty.idx[1], tz.idx[0]);
+            if (tz.n == 1) {
+                for (int i = 0; i < P->fln[0]; i++) {
+                    const int i0 = ix[2 * i], i1 = ix[2 * i + 1];
+                    const double w0 = wx[2 * i], w1 = wx[2 * i + 1];
+                    out[i] += wy0 * (w0 * r00[i0] + w1 * r00[i1]) +
+                              wy1 * (w0 * r01[i0] + w1 * r01[i1]);
                 }
-                out[i] += vz;
+            } else {
+                const double *r10 = xc + sd_box_idx(cb, 0, ty.idx[0], tz.idx[1]);
+                const double *r11 = xc + sd_box_idx(cb, 0, ty.idx[1], tz.idx[1]);
+                for (int i = 0; i < P->fln[0]; i++) {
+                    const int i0 = ix[2 * i], i1 = ix[2 * i + 1];
+                    const double w0 = wx[2 * i], w1 = wx[2 * i + 1];
+                    out[i] += wz0 * (wy0 * (w0 * r00[i0] + w1 * r00[i1]) +
+                                     wy1 * (w0 * r01[i0] + w1 * r01[i1])) +
+                              wz1 * (wy0 * (w0 * r10[i0] + w1 * r10[i1]) +
+                                     wy1 * (w0 * r11[i0] + w1 * r11[i1]));
+                }
             }
         }
     }
