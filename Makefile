@@ -19,7 +19,8 @@ DEB_PACKAGES = build-essential cmake pkg-config libopenmpi-dev openmpi-bin \
 ifeq ($(shell id -u),0)
 MPI_ENV = OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 endif
-MPI_ENV += OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1
+MPI_ENV += OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1 \
+           OMPI_MCA_mpi_yield_when_idle=1
 MPIRUN  = $(MPI_ENV) mpirun --oversubscribe
 
 .PHONY: all deps build test demo bench asan clean

@@ -94,8 +94,11 @@ static void print_param(const sd_param_def *d)
         for (const char *const *c = choice_list(d); c && *c; c++) printf(" %s", *c);
         printf(" (default %s)", d->def_choice);
     } else {
-        printf("%s in [%g, %g] (default %g)", d->type == SD_PARAM_INT ? "int" : "real", d->min,
-               d->max, d->def);
+        printf("%s in [%g, %g] ", d->type == SD_PARAM_INT ? "int" : "real", d->min, d->max);
+        if (isnan(d->def))
+            printf("(default: the tissue preset)");
+        else
+            printf("(default %g)", d->def);
     }
     if (d->fixed_only) printf(" [fixed: model.params only]");
     printf("\n  %-22s %s\n", "", d->description ? d->description : "");

@@ -7,11 +7,13 @@
 extern const sd_model_class sd_model_ishigami;
 extern const sd_model_class sd_model_sobol_g;
 extern const sd_model_class sd_model_null;
+extern const sd_model_class sd_model_drift;
 
 static const sd_model_class *const sd_models[] = {
     &sd_model_ishigami,
     &sd_model_sobol_g,
     &sd_model_null,
+    &sd_model_drift,
 };
 
 const sd_model_class *const *sd_model_all(size_t *n)

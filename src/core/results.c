@@ -587,21 +587,33 @@ static int sd_results_design(sd_results *r, MPI_Comm comm, const sd_sweep *s,
         for (size_t k = 0; k < D; k++) {
             const sd_axis *a = &s->axes[k];
             if (a->kind != SD_AXIS_CHOICES) continue;
+            /* Fixed-length strings: MPI-IO cannot write variable-length data. */
+            size_t width = 1;
+            for (size_t j = 0; j < a->n_values; j++)
+                if (strlen(a->choices[j]) + 1 > width) width = strlen(a->choices[j]) + 1;
+            char *buf = sd_calloc(a->n_values, width, "categorical choices");
+            if (!buf) {
+                rc = SD_ERR_NOMEM;
+                goto done;
+            }
+            for (size_t j = 0; j < a->n_values; j++)
+                memcpy(buf + j * width, a->choices[j], strlen(a->choices[j]));
             hid_t t = H5Tcopy(H5T_C_S1);
-            H5Tset_size(t, H5T_VARIABLE);
+            H5Tset_size(t, width);
+            H5Tset_strpad(t, H5T_STR_NULLPAD);
             H5Tset_cset(t, H5T_CSET_UTF8);
             hsize_t n = a->n_values;
             hid_t sp = H5Screate_simple(1, &n, NULL);
             hid_t dc = H5Dcreate2(gc, a->name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
             herr_t st = dc < 0 ? -1 : sd_attr_meta(dc, "1", "choices of a categorical parameter");
-            /* Variable-length data: written collectively by every rank. */
             hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
             H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
-            if (st >= 0) st = H5Dwrite(dc, t, H5S_ALL, H5S_ALL, dxpl, a->choices);
+            if (st >= 0) st = H5Dwrite(dc, t, H5S_ALL, H5S_ALL, dxpl, buf);
             H5Pclose(dxpl);
             if (dc >= 0) H5Dclose(dc);
             H5Sclose(sp);
             H5Tclose(t);
+            free(buf);
             H5TRY(st, "writing /design/choices");
         }
     }

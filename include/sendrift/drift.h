@@ -1,0 +1,312 @@
+/* sendrift: the senescent-drift model (../shared/MODEL.md, docs/drift.md).
+ *
+ * The model class is sd_model_drift (src/drift/model.c).  This header also
+ * holds the parts of the model its own files share and its tests check:
+ *
+ *   params.c   the parameter table, the tissue presets, the validated
+ *              parameter struct sd_drift_params;
+ *   drugs.c    dosing schedules: concentration and effect, and the
+ *              per-step "drive" (every drug effect at the start of a step);
+ *   events.c   per-site kernels (no MPI): the initial state, the
+ *              deterministic epi / ecm updates and the stochastic events;
+ *   observe.c  the outputs: exact reductions, the front radius, summaries.
+ *
+ * Site state: kind (uint8_t, SD_DRIFT_EMPTY / NORMAL / SENESCENT), epi and
+ * ecm (double), on ghosted local arrays of the lattice (sd_box layout, see
+ * grid.h).  Ghosts of kind on a zero-flux wall hold SD_DRIFT_NOSITE, so a
+ * kernel counts only the neighbours that exist.
+ */
+#ifndef SENDRIFT_DRIFT_H
+#define SENDRIFT_DRIFT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sendrift/grid.h"
+#include "sendrift/model.h"
+#include "sendrift/rng.h"
+
+extern const sd_model_class sd_model_drift;
+
+/* ---- Site kinds ------------------------------------------------------------ */
+
+enum {
+    SD_DRIFT_EMPTY = 0,
+    SD_DRIFT_NORMAL = 1,
+    SD_DRIFT_SENESCENT = 2,
+    SD_DRIFT_NOSITE = 3   /* ghost beyond a zero-flux wall: no neighbour  */
+};
+
+/* ---- Tissues and drugs ------------------------------------------------------ */
+
+typedef enum {
+    SD_TISSUE_GENERIC = 0,
+    SD_TISSUE_CARTILAGE,
+    SD_TISSUE_BONE,
+    SD_TISSUE_MUSCLE,
+    SD_TISSUE_DISC,
+    SD_TISSUE_COUNT
+} sd_drift_tissue;
+
+/* "generic", "cartilage", "bone", "muscle", "disc", NULL. */
+extern const char *const sd_drift_tissue_names[SD_TISSUE_COUNT + 1];
+
+typedef enum {
+    SD_DRUG_SENOLYTIC = 0,
+    SD_DRUG_SENOMORPHIC,
+    SD_DRUG_EV_BLOCKER,
+    SD_DRUG_DNA_DEMETHYLATION,
+    SD_DRUG_HDAC_INHIBITOR,
+    SD_DRUG_IMMUNE,
+    SD_DRUG_EV_THERAPY,
+    SD_DRUG_COUNT
+} sd_drift_drug;
+
+/* "senolytic", "senomorphic", ..., "ev_therapy", NULL: the prefixes of the
+ * drug parameters (<type>.start, .interval, .doses, .dose, .t_half, .emax). */
+extern const char *const sd_drift_drug_names[SD_DRUG_COUNT + 1];
+
+/* A dosing schedule: doses at start + k interval (k = 0 .. doses-1). */
+typedef struct {
+    double start;     /* d                                                   */
+    double interval;  /* d                                                   */
+    long doses;       /* 0: not given                                        */
+    double dose;      /* units of EC50                                       */
+    double t_half;    /* h                                                   */
+    double emax;      /* maximal effect, in [0, 1]                           */
+} sd_drift_schedule;
+
+/* C(t) = sum over the doses given so far (t_k <= t) of
+ * dose exp(-ln2 (t - t_k) / t_half), in units of EC50 (closed form of the
+ * geometric sum; a dose due within 1e-9 d of t counts as given). */
+double sd_drift_drug_conc(const sd_drift_schedule *s, double t);
+/* E(t) = emax C / (1 + C). */
+double sd_drift_drug_effect(const sd_drift_schedule *s, double t);
+
+/* ---- Parameters --------------------------------------------------------------- */
+
+typedef struct {
+    /* Lattice and run (fixed_only in the table). */
+    int dim;
+    int n[3];              /* sites per axis (n[2] = 1 in 2-D)              */
+    int periodic[3];
+    double dx;             /* um                                             */
+    double dt, duration, output_interval;   /* d                             */
+    long steps_total;      /* duration / dt                                  */
+    long steps_per_output; /* output_interval / dt                           */
+    size_t n_times;        /* steps_total / steps_per_output + 1             */
+    /* Fields. */
+    double L_S, t_half_S, L_E, t_half_E;    /* um, h                         */
+    double psi;
+    double field_rtol;
+    int field_max_cycles;
+    /* Induction. */
+    double k0, g_epi, k_S, K_S, k_E, K_E, h;
+    /* Clearance. */
+    double beta, kappa, r_S, k_sl;
+    /* Rejuvenation. */
+    double k_rev, reset;
+    /* Regeneration. */
+    double k_reg, K_reg;
+    /* Deterministic updates. */
+    double mu_epi, g_S, k_dm, rho, delta;
+    /* Bone density (tissue bone). */
+    double bone_turnover, bone_sasp;
+    /* Initial state. */
+    double epi0, f0, focus_radius;
+    sd_drift_tissue tissue;
+    /* Drugs. */
+    sd_drift_schedule drug[SD_DRUG_COUNT];
+    double hdac_tox, evt_chi, tissue_efficacy;
+} sd_drift_params;
+
+/* The parameter table. */
+#define SD_DRIFT_NPARAMS 89
+extern const sd_param_def sd_drift_param_defs[];
+const sd_param_def *sd_drift_param_table(size_t *n);
+
+/* The tissue-dependent parameters ("beta", "k_reg", "K_reg", "psi", "delta",
+ * "tissue_efficacy"): their table default is NaN, meaning "the preset of the
+ * chosen tissue".  Returns the preset value of `name` for tissue t (NaN when
+ * name is not tissue-dependent). */
+double sd_drift_tissue_preset(sd_drift_tissue t, const char *name);
+
+/* Read and validate every parameter (defaults for those absent; NaN of a
+ * tissue-dependent one: the tissue preset).  SD_ERR_INPUT with a message
+ * naming the parameter when something is out of range or inconsistent. */
+int sd_drift_params_load(const sd_paramset *ps, sd_drift_params *p);
+
+/* Can the lattice be split over P ranks with at least one site per rank
+ * along every axis?  SD_ERR_INPUT with "nx = 3 cannot be split over 4
+ * ranks ..." otherwise. */
+int sd_drift_check_ranks(const sd_drift_params *p, int P);
+
+/* ---- Per-step drive: what the drugs do at time t ------------------------ */
+
+typedef struct {
+    double effect[SD_DRUG_COUNT];  /* E_x(t) of every drug                   */
+    double qS;        /* SASP secretion left: 1 - E_senomorphic              */
+    double qE;        /* EV secretion left: 1 - E_ev_blocker                 */
+    double protect;   /* 1 - P(t), P = E_hdac_inhibitor                      */
+    double k_tox;     /* tox E_hdac_inhibitor (1/d)                          */
+    double immune;    /* 1 + I_imm(t), I_imm = 2 E_immune                    */
+    double k_sl;      /* k_sl tissue_efficacy E_senolytic (1/d)              */
+    double k_rej;     /* k_rev E_dm (1/d)                                    */
+    double kdm;       /* k_dm E_dm (1/d)                                     */
+    double evt;       /* chi E_ev_therapy: uniform EV source (load)          */
+} sd_drift_drive;
+
+void sd_drift_drive_at(const sd_drift_params *p, double t, sd_drift_drive *d);
+
+/* ---- Kernels (events.c; pure computation, no MPI) ------------------------- */
+
+/* A box of local interior sites [r0, r1) per axis. */
+typedef struct {
+    int r0[3], r1[3];
+} sd_drift_region;
+
+/* The inside of a block (sites whose neighbours are all interior) and the
+ * shell around it (at most 2 dim regions), so that the inside can be worked
+ * on while the halo is in flight.  Returns the number of shell regions. */
+int sd_drift_regions(const sd_box *b, sd_drift_region *inner, sd_drift_region shell[6]);
+
+/* Event counters (cumulative, local to a rank). */
+enum {
+    SD_DRIFT_EV_INTRINSIC = 0, /* inductions by channel                     */
+    SD_DRIFT_EV_SASP,
+    SD_DRIFT_EV_EV,
+    SD_DRIFT_EV_TOX,
+    SD_DRIFT_EV_CLEAR,         /* SENESCENT -> EMPTY                        */
+    SD_DRIFT_EV_REJUV,         /* SENESCENT -> NORMAL                       */
+    SD_DRIFT_EV_REGEN,         /* EMPTY -> NORMAL                           */
+    SD_DRIFT_NEVENTS
+};
+
+/* RNG purposes (third counter word): the step's events, the initial
+ * background. */
+enum { SD_DRIFT_RNG_EVENTS = SD_RNG_MODEL + 0, SD_DRIFT_RNG_INIT = SD_RNG_MODEL + 1 };
+
+/* Scalars of one step, the same on every rank. */
+typedef struct {
+    double dt;
+    double protect, k0, g_epi, k_S, K_S, k_E, K_E, h, psi, k_tox;
+    double clr0;      /* beta (1 + I_imm) / (1 + f_sen / kappa)              */
+    double r_S, k_sl, k_rej, reset;
+    double k_reg, K_reg;
+    double mu_epi, g_S, kdm, rho, delta;
+    double qS, qE, evt;   /* sources written for the next field step        */
+} sd_drift_coef;
+
+void sd_drift_coef_make(const sd_drift_params *p, const sd_drift_drive *d, double f_sen,
+                        sd_drift_coef *c);
+
+/* Initial state of the interior: NORMAL, epi0, ecm 1; senescent within
+ * focus_radius of the lattice centre, or with probability f0 (RNG purpose
+ * SD_DRIFT_RNG_INIT, counter (global site, 0, purpose)).  Ghosts of kind
+ * are set to SD_DRIFT_NOSITE. */
+void sd_drift_kernel_init(const sd_box *b, const sd_drift_params *p, const sd_rng *rng,
+                          uint8_t *kind, double *epi, double *ecm);
+
+/* Deterministic updates over one step, exact for S and E_dm frozen: epi of
+ * every cell (epi_new; EMPTY sites keep epi) and ecm (in place), over the
+ * whole interior.  Needs no ghosts. */
+void sd_drift_kernel_ode(const sd_box *b, const sd_drift_coef *c, const uint8_t *kind,
+                         const double *epi, const double *S, double *epi_new, double *ecm);
+
+/* Events of one step on region R: reads kind and epi (with current ghosts,
+ * as at the start of the step), S and E; writes kind_new, epi_new (already
+ * holding the deterministic update), the field sources qS, aE, qE of the new
+ * state, and adds to ev[SD_DRIFT_NEVENTS].  Returns the number of senescent
+ * (cnt[0]) and normal (cnt[1]) sites of the new state added to cnt. */
+void sd_drift_kernel_events(const sd_box *b, const sd_drift_region *R, const sd_drift_coef *c,
+                            const sd_rng *rng, uint64_t step, const uint8_t *kind,
+                            const double *epi, const double *S, const double *E,
+                            uint8_t *kind_new, double *epi_new, double *qS, double *aE,
+                            double *qE, int64_t ev[SD_DRIFT_NEVENTS], int64_t cnt[2]);
+
+/* Field sources of the current state (for the initial steady state). */
+void sd_drift_kernel_sources(const sd_box *b, const sd_drift_coef *c, const uint8_t *kind,
+                             double *qS, double *aE, double *qE);
+
+/* Local counts of SENESCENT (cnt[0]) and NORMAL (cnt[1]) sites. */
+void sd_drift_kernel_count(const sd_box *b, const uint8_t *kind, int64_t cnt[2]);
+
+/* Ring index of a site around the lattice centre: floor(r / dx) for the
+ * distance r of the site's centre, from global indices (integers only). */
+int64_t sd_drift_ring(const sd_box *b, int i, int j, int k);
+
+/* ---- Outputs (observe.c) ----------------------------------------------------- */
+
+enum {
+    SD_DRIFT_FRAC_NORMAL = 0,
+    SD_DRIFT_FRAC_SENESCENT,
+    SD_DRIFT_FRAC_EMPTY,
+    SD_DRIFT_MEAN_EPI,
+    SD_DRIFT_MEAN_ECM,
+    SD_DRIFT_MEAN_S,
+    SD_DRIFT_MEAN_E,
+    SD_DRIFT_FUNCTION_F,
+    SD_DRIFT_IND_INTRINSIC,
+    SD_DRIFT_IND_SASP,
+    SD_DRIFT_IND_EV,
+    SD_DRIFT_IND_TOX,
+    SD_DRIFT_CLEARANCES,
+    SD_DRIFT_REJUVENATIONS,
+    SD_DRIFT_REGENERATIONS,
+    SD_DRIFT_FRONT_RADIUS,
+    SD_DRIFT_NSERIES
+};
+
+enum {
+    SD_DRIFT_FINAL_FRAC_NORMAL = 0,
+    SD_DRIFT_FINAL_FRAC_SENESCENT,
+    SD_DRIFT_FINAL_FRAC_EMPTY,
+    SD_DRIFT_FINAL_MEAN_EPI,
+    SD_DRIFT_FINAL_MEAN_ECM,
+    SD_DRIFT_FINAL_F,
+    SD_DRIFT_PEAK_FRAC_SENESCENT,
+    SD_DRIFT_AUC_FRAC_SENESCENT,
+    SD_DRIFT_TIME_F_BELOW_HALF,
+    SD_DRIFT_DRIFT_SPEED,
+    SD_DRIFT_EV_SHARE,
+    SD_DRIFT_NSUMMARY
+};
+
+extern const sd_metric_def sd_drift_series[SD_DRIFT_NSERIES];
+extern const sd_metric_def sd_drift_summary[SD_DRIFT_NSUMMARY];
+extern const sd_snapfield_def sd_drift_snapfields[5];
+
+/* Rings around the lattice centre for the front radius: ring m holds the
+ * sites with floor(r / dx) = m, for m < nring = floor(min_a n_a / 2) (the
+ * rings inside the largest circle / sphere the lattice holds). */
+typedef struct {
+    int64_t nring;
+    int64_t *count;   /* sites per ring (whole lattice)                      */
+    int64_t *work;    /* nring + SD_DRIFT_NEVENTS + 2 reduction buffer        */
+} sd_drift_rings;
+
+/* Collective over g.  focus_radius 0: no rings. */
+int sd_drift_rings_setup(const sd_grid *g, double focus_radius, sd_drift_rings *r);
+void sd_drift_rings_free(sd_drift_rings *r);
+
+/* What an observation reads (the current state). */
+typedef struct {
+    const uint8_t *kind;
+    const double *epi, *ecm, *S, *E;
+    const int64_t *ev;    /* local cumulative event counts                   */
+    double bone_B;
+} sd_drift_view;
+
+/* One time-series row (collective; the same bits on every rank for any
+ * number of ranks).  totals[SD_DRIFT_NEVENTS] receives the global event
+ * counts. */
+int sd_drift_observe_row(const sd_grid *g, const sd_drift_params *p, const sd_drift_view *v,
+                         sd_drift_rings *rings, double row[SD_DRIFT_NSERIES],
+                         int64_t totals[SD_DRIFT_NEVENTS]);
+
+/* The summary scalars from the rows at the output times (pure). */
+void sd_drift_summarize_rows(const sd_drift_params *p, size_t n, const double *times,
+                             const double *rows, const int64_t totals[SD_DRIFT_NEVENTS],
+                             double summary[SD_DRIFT_NSUMMARY]);
+
+#endif

@@ -1,0 +1,725 @@
+/* The drift model on one rank: drug schedules against hand-computed values,
+ * tissue presets, validation messages, event probabilities and channel
+ * attribution, the regeneration kernel at walls and across a periodic
+ * axis, exact observations of a known state, and the mean-field check. */
+#include <CUnit/Basic.h>
+#include <math.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sendrift/drift.h"
+#include "sendrift/error.h"
+#include "sendrift/fields.h"
+#include "sendrift/grid.h"
+#include "sendrift/halo.h"
+
+#define NS SD_DRIFT_NSERIES
+
+/* ---- Helpers ------------------------------------------------------------------ */
+
+/* A parameter set as the sweep builds it: every table default first (NaN for
+ * the tissue presets), then "name=value" words (tissue=NAME: the choice). */
+typedef struct {
+    sd_pvalue v[SD_DRIFT_NPARAMS + 64];
+    char buf[4096];
+    sd_paramset ps;
+} pset;
+
+static void pset_make(pset *P, const char *text)
+{
+    size_t n = 0, nt;
+    const sd_param_def *t = sd_drift_param_table(&nt);
+    for (size_t i = 0; i < nt; i++) {
+        P->v[n].name = t[i].name;
+        P->v[n].value = t[i].def;
+        P->v[n].choice = t[i].type == SD_PARAM_CHOICE ? t[i].def_choice : NULL;
+        n++;
+    }
+    snprintf(P->buf, sizeof P->buf, "%s", text);
+    for (char *tok = strtok(P->buf, " \n"); tok && n < nt + 64; tok = strtok(NULL, " \n")) {
+        char *eq = strchr(tok, '=');
+        CU_ASSERT_PTR_NOT_NULL_FATAL(eq);
+        *eq = '\0';
+        P->v[n].name = tok;
+        P->v[n].choice = strcmp(tok, "tissue") == 0 ? eq + 1 : NULL;
+        P->v[n].value = P->v[n].choice ? 0 : strtod(eq + 1, NULL);
+        n++;
+    }
+    P->ps.v = P->v;
+    P->ps.n = n;
+}
+
+typedef struct {
+    size_t nt;
+    double *times, *rows;
+    double summary[SD_DRIFT_NSUMMARY];
+} result;
+
+static int run_model(const char *text, uint64_t run, result *r)
+{
+    pset P;
+    pset_make(&P, text);
+    const sd_model_class *m = &sd_model_drift;
+    sd_layout L;
+    memset(r, 0, sizeof *r);
+    int rc = m->layout(&P.ps, &L);
+    if (rc) return rc;
+    r->nt = L.n_times;
+    r->rows = calloc(L.n_times * NS, sizeof(double));
+    r->times = calloc(L.n_times, sizeof(double));
+    memcpy(r->times, L.times, sizeof(double) * L.n_times);
+    sd_run_info info = {run, 0, 0, 12345};
+    void *st = NULL;
+    rc = m->create(&P.ps, &info, MPI_COMM_SELF, &st);
+    for (size_t k = 0; k < L.n_times && !rc; k++) {
+        rc = m->advance(st, L.times[k]);
+        if (!rc) rc = m->observe(st, r->rows + k * NS);
+    }
+    if (!rc) rc = m->summarize(st, r->summary);
+    if (st) m->destroy(st);
+    sd_layout_free(&L);
+    return rc;
+}
+
+static void result_free(result *r)
+{
+    free(r->rows);
+    free(r->times);
+    r->rows = r->times = NULL;
+}
+
+static int close_rel(double a, double b, double rel)
+{
+    return fabs(a - b) <= rel * fabs(b) + 1e-300;
+}
+
+/* |x - p| in binomial standard errors of n trials. */
+static double in_se(double x, double p, double n) { return fabs(x - p) / sqrt(p * (1 - p) / n); }
+
+/* ---- Drugs ------------------------------------------------------------------------ */
+
+static void test_drug_schedule(void)
+{
+    /* Doses of 4 EC50 at t = 1, 3, 5 d; half-life 12 h: a factor 4 per day. */
+    sd_drift_schedule s = {1.0, 2.0, 3, 4.0, 12.0, 0.8};
+    struct {
+        double t, C;
+    } want[] = {
+        {0.0, 0.0},
+        {0.999, 0.0},
+        {1.0, 4.0},
+        {2.0, 1.0},
+        {3.0, 4.0 / 16 + 4.0},
+        {3.5, 4.0 / 32 + 2.0},
+        {5.0, 4.0 * (1.0 / 256 + 1.0 / 16 + 1.0)},
+        {7.0, 4.0 * (1.0 / 4096 + 1.0 / 256 + 1.0 / 16)}, /* no fourth dose */
+        {10.0, 4.0 * (pow(2, -18) + pow(2, -14) + pow(2, -10))},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        double C = sd_drift_drug_conc(&s, want[i].t);
+        CU_ASSERT(close_rel(C, want[i].C, 1e-13));
+        if (!close_rel(C, want[i].C, 1e-13))
+            fprintf(stderr, "C(%g) = %.17g, want %.17g\n", want[i].t, C, want[i].C);
+        double E = sd_drift_drug_effect(&s, want[i].t);
+        CU_ASSERT(close_rel(E, 0.8 * want[i].C / (1 + want[i].C), 1e-13));
+    }
+    CU_ASSERT(close_rel(sd_drift_drug_effect(&s, 1.0), 0.64, 1e-15));
+    /* A dose due at 240 steps of 1/24 d: t = 240 * (1/24) rounds below 10. */
+    sd_drift_schedule s10 = {10.0, 0.0, 1, 1.0, 24.0, 1.0};
+    CU_ASSERT(close_rel(sd_drift_drug_conc(&s10, 240 * (1.0 / 24.0)), 1.0, 1e-12));
+    /* Two doses at once (interval 0); none given (doses 0). */
+    sd_drift_schedule s2 = {0.0, 0.0, 2, 3.0, 24.0, 1.0};
+    CU_ASSERT(close_rel(sd_drift_drug_conc(&s2, 2.0), 6.0 / 4, 1e-14));
+    sd_drift_schedule s0 = {0.0, 1.0, 0, 3.0, 24.0, 1.0};
+    CU_ASSERT_EQUAL(sd_drift_drug_conc(&s0, 2.0), 0.0);
+
+    /* What the drugs do, at t = 1 d (one dose each at t = 0, dose 1, 24 h:
+     * C = 0.5, E = emax / 3). */
+    pset P;
+    pset_make(&P, "senolytic.doses=1 senolytic.dose=1 senolytic.t_half=24 "
+                  "senomorphic.doses=1 senomorphic.dose=1 senomorphic.t_half=24 "
+                  "ev_blocker.doses=1 ev_blocker.dose=1 ev_blocker.t_half=24 "
+                  "dna_demethylation.doses=1 dna_demethylation.dose=1 "
+                  "dna_demethylation.t_half=24 hdac_inhibitor.doses=1 hdac_inhibitor.dose=1 "
+                  "hdac_inhibitor.t_half=24 hdac_inhibitor.tox=0.3 immune.doses=1 "
+                  "immune.dose=1 immune.t_half=24 ev_therapy.doses=1 ev_therapy.dose=1 "
+                  "ev_therapy.t_half=24 ev_therapy.chi=0.25 tissue=muscle");
+    sd_drift_params p;
+    CU_ASSERT_EQUAL_FATAL(sd_drift_params_load(&P.ps, &p), SD_OK);
+    sd_drift_drive d;
+    sd_drift_drive_at(&p, 1.0, &d);
+    double third = 1.0 / 3;
+    CU_ASSERT(close_rel(d.qS, 1 - 0.8 * third, 1e-14));
+    CU_ASSERT(close_rel(d.qE, 1 - 0.5 * third, 1e-14));
+    CU_ASSERT(close_rel(d.protect, 1 - 0.5 * third, 1e-14));
+    CU_ASSERT(close_rel(d.k_tox, 0.3 * 0.5 * third, 1e-14));
+    CU_ASSERT(close_rel(d.immune, 1 + 2 * third, 1e-14));
+    CU_ASSERT(close_rel(d.k_sl, 3.0 * 0.3 * third, 1e-14)); /* muscle: efficacy 0.3 */
+    CU_ASSERT(close_rel(d.k_rej, 0.05 * third, 1e-14));
+    CU_ASSERT(close_rel(d.kdm, 0.2 * third, 1e-14));
+    CU_ASSERT(close_rel(d.evt, 0.25 * third, 1e-14));
+}
+
+/* ---- Parameters -------------------------------------------------------------------- */
+
+static void test_tissue_presets(void)
+{
+    static const char *const dep[] = {"beta", "k_reg", "K_reg", "psi", "delta",
+                                      "tissue_efficacy"};
+    size_t nt;
+    const sd_param_def *t = sd_drift_param_table(&nt);
+    CU_ASSERT_EQUAL(nt, SD_DRIFT_NPARAMS);
+    for (size_t i = 0; i < nt; i++) {
+        int is_dep = 0;
+        for (size_t k = 0; k < 6; k++) is_dep |= strcmp(t[i].name, dep[k]) == 0;
+        if (t[i].type == SD_PARAM_CHOICE) continue;
+        /* NaN exactly for the tissue-dependent ones, documented as such. */
+        CU_ASSERT_EQUAL(isnan(t[i].def) != 0, is_dep);
+        CU_ASSERT_EQUAL(strstr(t[i].description, "default: tissue preset") != NULL, is_dep);
+        if (!is_dep) CU_ASSERT(t[i].def >= t[i].min && t[i].def <= t[i].max);
+        for (int ts = 0; is_dep && ts < SD_TISSUE_COUNT; ts++) {
+            double v = sd_drift_tissue_preset((sd_drift_tissue)ts, t[i].name);
+            CU_ASSERT(v >= t[i].min && v <= t[i].max);
+        }
+    }
+    struct {
+        const char *text;
+        double beta, k_reg, K_reg, psi, delta, eff;
+    } want[] = {
+        {"", 0.15, 0.1, 0.5, 4, 0.01, 1},
+        {"tissue=cartilage", 0.03, 0.01, 0.5, 8, 0.01, 1},
+        {"tissue=bone", 0.15, 0.1, 0.5, 4, 0.01, 1},
+        {"tissue=muscle", 0.15, 0.2, 0.1, 4, 0.01, 0.3},
+        {"tissue=disc", 0.01, 0.1, 0.5, 4, 0.05, 1},
+        /* A value given overrides the preset; the others stay. */
+        {"tissue=cartilage beta=0.07", 0.07, 0.01, 0.5, 8, 0.01, 1},
+        {"tissue=muscle tissue_efficacy=0.9 psi=2", 0.15, 0.2, 0.1, 2, 0.01, 0.9},
+        {"beta=0.2 tissue=disc", 0.2, 0.1, 0.5, 4, 0.05, 1},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        pset P;
+        pset_make(&P, want[i].text);
+        sd_drift_params p;
+        CU_ASSERT_EQUAL_FATAL(sd_drift_params_load(&P.ps, &p), SD_OK);
+        CU_ASSERT_EQUAL(p.beta, want[i].beta);
+        CU_ASSERT_EQUAL(p.k_reg, want[i].k_reg);
+        CU_ASSERT_EQUAL(p.K_reg, want[i].K_reg);
+        CU_ASSERT_EQUAL(p.psi, want[i].psi);
+        CU_ASSERT_EQUAL(p.delta, want[i].delta);
+        CU_ASSERT_EQUAL(p.tissue_efficacy, want[i].eff);
+    }
+    /* The lattice and the output times are fixed_only; the rest may be swept. */
+    static const char *const fixed[] = {"dim",        "nx",         "ny", "nz",
+                                        "dx",         "periodic_x", "periodic_y",
+                                        "periodic_z", "dt",         "duration",
+                                        "output_interval"};
+    for (size_t i = 0; i < nt; i++) {
+        int f = 0;
+        for (size_t k = 0; k < sizeof fixed / sizeof fixed[0]; k++)
+            f |= strcmp(t[i].name, fixed[k]) == 0;
+        CU_ASSERT_EQUAL(t[i].fixed_only, f);
+    }
+    /* field_rtol's default is the solver's. */
+    sd_fields_opts fo;
+    sd_fields_opts_default(&fo);
+    for (size_t i = 0; i < nt; i++)
+        if (strcmp(t[i].name, "field_rtol") == 0) CU_ASSERT_EQUAL(t[i].def, fo.rtol);
+    /* The defaults: 128 x 128, 365 rows + 1, 24 steps per row. */
+    pset P;
+    pset_make(&P, "");
+    sd_drift_params p;
+    CU_ASSERT_EQUAL_FATAL(sd_drift_params_load(&P.ps, &p), SD_OK);
+    CU_ASSERT_EQUAL(p.n_times, 366u);
+    CU_ASSERT_EQUAL(p.steps_per_output, 24);
+    CU_ASSERT_EQUAL(p.steps_total, 8760);
+    CU_ASSERT_EQUAL(p.tissue, SD_TISSUE_GENERIC);
+}
+
+static void expect_input_error(const char *text, const char *msg)
+{
+    pset P;
+    pset_make(&P, text);
+    sd_layout L;
+    int rc = sd_model_drift.layout(&P.ps, &L);
+    CU_ASSERT_EQUAL(rc, SD_ERR_INPUT);
+    if (rc == SD_OK) sd_layout_free(&L);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sd_error_message(), msg));
+    if (!strstr(sd_error_message(), msg))
+        fprintf(stderr, "\n%s: got \"%s\", want \"%s\"\n", text, sd_error_message(), msg);
+    sd_run_info info = {0, 0, 0, 1};
+    void *st = NULL;
+    CU_ASSERT_EQUAL(sd_model_drift.create(&P.ps, &info, MPI_COMM_SELF, &st), SD_ERR_INPUT);
+    CU_ASSERT_PTR_NULL(st);
+}
+
+static void test_validation(void)
+{
+    expect_input_error("output_interval=0.1",
+                       "output_interval = 0.1 d is not a whole multiple of dt = 0.0416667 d");
+    expect_input_error("dt=2 output_interval=1", "output_interval = 1 d is not a whole multiple");
+    expect_input_error("duration=10.5", "duration = 10.5 d is not a whole multiple of "
+                                        "output_interval = 1 d");
+    expect_input_error("nz=5", "nz = 5 is given but dim = 2");
+    expect_input_error("periodic_z=1", "periodic_z = 1 is given but dim = 2");
+    expect_input_error("dim=3", "dim = 3 needs nz >= 2");
+    expect_input_error("beta=-1", "parameter \"beta\" = -1 is outside [0, 1000]");
+    expect_input_error("nx=2.5", "parameter \"nx\" = 2.5 is not a whole number");
+    expect_input_error("tissue=liver", "tissue \"liver\" is not one of generic, cartilage");
+    pset P;
+    pset_make(&P, "nx=3 ny=1");
+    sd_drift_params p;
+    CU_ASSERT_EQUAL_FATAL(sd_drift_params_load(&P.ps, &p), SD_OK);
+    CU_ASSERT_EQUAL(sd_drift_check_ranks(&p, 4), SD_ERR_INPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sd_error_message(), "nx = 3, ny = 1 cannot be split over 4 "
+                                                      "ranks"));
+    CU_ASSERT_EQUAL(sd_drift_check_ranks(&p, 3), SD_OK);
+    pset_make(&P, "nx=3 ny=3");
+    CU_ASSERT_EQUAL_FATAL(sd_drift_params_load(&P.ps, &p), SD_OK);
+    CU_ASSERT_EQUAL(sd_drift_check_ranks(&p, 4), SD_OK); /* 2 x 2 */
+    CU_ASSERT_EQUAL(sd_drift_check_ranks(&p, 5), SD_ERR_INPUT);
+
+    /* Advancing backwards, or to a time that is not a step. */
+    pset_make(&P, "nx=8 ny=8 duration=2");
+    sd_run_info info = {0, 0, 0, 1};
+    void *st = NULL;
+    CU_ASSERT_EQUAL_FATAL(sd_model_drift.create(&P.ps, &info, MPI_COMM_SELF, &st), SD_OK);
+    CU_ASSERT_EQUAL(sd_model_drift.advance(st, 1.0), SD_OK);
+    CU_ASSERT_EQUAL(sd_model_drift.advance(st, 0.5), SD_ERR_INPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sd_error_message(), "the run is at t = 1 d already"));
+    CU_ASSERT_EQUAL(sd_model_drift.advance(st, 1.01), SD_ERR_INPUT);
+    CU_ASSERT_EQUAL(sd_model_drift.advance(st, 3.0), SD_ERR_INPUT);
+    sd_model_drift.destroy(st);
+}
+
+/* ---- Events -------------------------------------------------------------------------- */
+
+/* One step of 1 d on 128 x 128 sites, every site senescent, clearance only:
+ * the fraction cleared is 1 - exp(-k dt), k = beta / (1 + 1 / kappa). */
+static void test_clearance_probability(void)
+{
+    result r;
+    const char *base = "nx=128 ny=128 dt=1 output_interval=1 duration=1 f0=1 r_S=0 beta=1 "
+                       "kappa=1 k_reg=0 ";
+    CU_ASSERT_EQUAL_FATAL(run_model(base, 1, &r), SD_OK);
+    double N = 128.0 * 128, p = 1 - exp(-0.5);
+    double got = r.rows[NS + SD_DRIFT_FRAC_EMPTY];
+    printf("\n    clearance: %.5f vs %.5f (%.2f s.e.)", got, p, in_se(got, p, N));
+    CU_ASSERT(in_se(got, p, N) < 4);
+    CU_ASSERT_EQUAL(r.rows[NS + SD_DRIFT_CLEARANCES], got);
+    CU_ASSERT_EQUAL(r.rows[SD_DRIFT_FRAC_SENESCENT], 1.0);
+    result_free(&r);
+
+    /* Clearance 0.5/d against rejuvenation k_rev E_dm = 1 x 0.5: each takes
+     * half of 1 - exp(-1). */
+    char text[512];
+    snprintf(text, sizeof text,
+             "%s dna_demethylation.doses=1 dna_demethylation.dose=1 k_rev=1 mu_epi=0", base);
+    CU_ASSERT_EQUAL_FATAL(run_model(text, 2, &r), SD_OK);
+    p = 0.5 * (1 - exp(-1.0));
+    double e = r.rows[NS + SD_DRIFT_FRAC_EMPTY], n = r.rows[NS + SD_DRIFT_FRAC_NORMAL];
+    printf("\n    clearance vs rejuvenation: %.5f, %.5f vs %.5f (%.2f, %.2f s.e.)", e, n, p,
+           in_se(e, p, N), in_se(n, p, N));
+    CU_ASSERT(in_se(e, p, N) < 4);
+    CU_ASSERT(in_se(n, p, N) < 4);
+    CU_ASSERT_EQUAL(r.rows[NS + SD_DRIFT_REJUVENATIONS], n);
+    /* Rejuvenated cells: epi0 x (1 - reset) (k_dm E_dm decays epi too). */
+    CU_ASSERT(r.rows[NS + SD_DRIFT_MEAN_EPI] < 0.2);
+    result_free(&r);
+}
+
+/* Induction only: intrinsic k0 (1 + g_epi epi0) x (1 - P) against HDAC
+ * toxicity, both at t = 0 over a step of 1 d. */
+static void test_induction_channels(void)
+{
+    result r;
+    /* hdac_inhibitor: C = 1 at t = 0, E = 0.5 x 1/2 = 0.25: protect 0.75; tox
+     * 0.2 x 0.25 = 0.05; intrinsic 0.75 x 0.1 x (1 + 0) = 0.075. */
+    const char *text = "nx=128 ny=128 dt=1 output_interval=1 duration=1 f0=0 k0=0.1 g_epi=0 "
+                       "k_S=0 k_E=0 k_reg=0 hdac_inhibitor.doses=1 hdac_inhibitor.dose=1 "
+                       "hdac_inhibitor.emax=0.5 hdac_inhibitor.tox=0.2";
+    CU_ASSERT_EQUAL_FATAL(run_model(text, 3, &r), SD_OK);
+    double N = 128.0 * 128, k = 0.075 + 0.05, p = 1 - exp(-k);
+    double s = r.rows[NS + SD_DRIFT_FRAC_SENESCENT];
+    double ni = r.rows[NS + SD_DRIFT_IND_INTRINSIC] * N, nt = r.rows[NS + SD_DRIFT_IND_TOX] * N;
+    printf("\n    induction: %.5f vs %.5f (%.2f s.e.); intrinsic share %.4f vs 0.6 (%.2f s.e.)",
+           s, p, in_se(s, p, N), ni / (ni + nt), in_se(ni / (ni + nt), 0.6, ni + nt));
+    CU_ASSERT(in_se(s, p, N) < 4);
+    CU_ASSERT(in_se(ni / (ni + nt), 0.6, ni + nt) < 4);
+    CU_ASSERT_EQUAL(ni + nt, s * N);
+    CU_ASSERT_EQUAL(r.rows[NS + SD_DRIFT_IND_SASP], 0.0);
+    CU_ASSERT_EQUAL(r.rows[NS + SD_DRIFT_IND_EV], 0.0);
+    CU_ASSERT_EQUAL(r.summary[SD_DRIFT_EV_SHARE], 0.0);
+    result_free(&r);
+}
+
+/* A focus, spatial induction by one channel only: every induction is
+ * attributed to it. */
+static void test_ev_share(void)
+{
+    result r;
+    CU_ASSERT_EQUAL_FATAL(run_model("nx=64 ny=64 duration=6 focus_radius=100 f0=0 k0=0 k_S=0 "
+                                    "k_E=0.5 K_E=0.2",
+                                    4, &r),
+                          SD_OK);
+    const double *last = r.rows + (r.nt - 1) * NS;
+    printf("\n    EV only: %.0f inductions, ev_share %g", last[SD_DRIFT_IND_EV] * 4096,
+           r.summary[SD_DRIFT_EV_SHARE]);
+    CU_ASSERT(last[SD_DRIFT_IND_EV] * 4096 >= 20);
+    CU_ASSERT_EQUAL(r.summary[SD_DRIFT_EV_SHARE], 1.0);
+    CU_ASSERT_EQUAL(last[SD_DRIFT_IND_INTRINSIC], 0.0);
+    CU_ASSERT_EQUAL(last[SD_DRIFT_IND_SASP], 0.0);
+    CU_ASSERT_EQUAL(last[SD_DRIFT_IND_TOX], 0.0);
+    result_free(&r);
+    /* The SASP channel alone: no EV share. */
+    CU_ASSERT_EQUAL_FATAL(run_model("nx=64 ny=64 duration=6 focus_radius=100 f0=0 k0=0 k_S=0.2 "
+                                    "k_E=0",
+                                    4, &r),
+                          SD_OK);
+    last = r.rows + (r.nt - 1) * NS;
+    CU_ASSERT(last[SD_DRIFT_IND_SASP] * 4096 >= 20);
+    CU_ASSERT_EQUAL(r.summary[SD_DRIFT_EV_SHARE], 0.0);
+    result_free(&r);
+    /* No induction at all: NaN. */
+    CU_ASSERT_EQUAL_FATAL(run_model("nx=16 ny=16 duration=2 f0=0 k0=0 k_S=0 k_E=0", 4, &r),
+                          SD_OK);
+    CU_ASSERT(isnan(r.summary[SD_DRIFT_EV_SHARE]));
+    CU_ASSERT(isnan(r.summary[SD_DRIFT_DRIFT_SPEED])); /* no focus */
+    CU_ASSERT(isnan(r.rows[SD_DRIFT_FRONT_RADIUS]));
+    result_free(&r);
+}
+
+/* The regeneration kernel on a 4 x 3 lattice with walls (and periodic x):
+ * rate k_reg (normal neighbours / existing neighbours), the new cell's epi
+ * the mean of its normal neighbours'. */
+static void regen_case(int periodic_x, const double want_rate[12], const double want_epi[12])
+{
+    int n[3] = {4, 3, 1}, per[3] = {periodic_x, 0, 0};
+    sd_grid *g = NULL;
+    CU_ASSERT_EQUAL_FATAL(sd_grid_create(MPI_COMM_SELF, 2, n, 10.0, per, &g), SD_OK);
+    const sd_box *b = sd_grid_box(g);
+    static const uint8_t layout[12] = {0, 1, 2, 2, /* y = 0: E N S S */
+                                       1, 0, 1, 2, /* y = 1: N E N S */
+                                       2, 1, 0, 0}; /* y = 2: S N E E */
+    uint8_t *kind = malloc(b->size), *kind_new = malloc(b->size);
+    double *epi, *epi_new, *S, *E, *qS, *aE, *qE;
+    sd_grid_alloc(g, "", &epi);
+    sd_grid_alloc(g, "", &epi_new);
+    sd_grid_alloc(g, "", &S);
+    sd_grid_alloc(g, "", &E);
+    sd_grid_alloc(g, "", &qS);
+    sd_grid_alloc(g, "", &aE);
+    sd_grid_alloc(g, "", &qE);
+    memset(kind, SD_DRIFT_NOSITE, b->size);
+    for (int j = 0; j < 3; j++)
+        for (int i = 0; i < 4; i++) {
+            kind[sd_box_idx(b, i, j, 0)] = layout[4 * j + i];
+            epi[sd_box_idx(b, i, j, 0)] = 0.1 * (1 + i + 4 * j);
+        }
+    sd_halo *hk, *he;
+    CU_ASSERT_EQUAL_FATAL(sd_halo_create(g, 1, SD_HALO_FACES, &hk), SD_OK);
+    CU_ASSERT_EQUAL_FATAL(sd_halo_create(g, sizeof(double), SD_HALO_FACES, &he), SD_OK);
+    CU_ASSERT_EQUAL(sd_halo_exchange(hk, kind), SD_OK);
+    CU_ASSERT_EQUAL(sd_halo_exchange(he, epi), SD_OK);
+
+    pset P;
+    pset_make(&P, "k0=0 k_S=0 k_E=0 beta=0 k_reg=1 dt=1 output_interval=1");
+    sd_drift_params p;
+    CU_ASSERT_EQUAL_FATAL(sd_drift_params_load(&P.ps, &p), SD_OK);
+    sd_drift_drive d;
+    sd_drift_drive_at(&p, 0, &d);
+    sd_drift_coef c;
+    sd_drift_coef_make(&p, &d, 0.0, &c);
+    sd_rng rng = sd_rng_make(99, 1);
+    sd_drift_region all = {{0, 0, 0}, {4, 3, 1}};
+    const int T = 20000;
+    int count[12] = {0};
+    for (int t = 0; t < T; t++) {
+        memcpy(epi_new, epi, sizeof(double) * b->size);
+        int64_t ev[SD_DRIFT_NEVENTS] = {0}, cnt[2] = {0, 0};
+        sd_drift_kernel_events(b, &all, &c, &rng, (uint64_t)t, kind, epi, S, E, kind_new,
+                               epi_new, qS, aE, qE, ev, cnt);
+        int regs = 0;
+        for (int q = 0; q < 12; q++) {
+            ptrdiff_t x = sd_box_idx(b, q % 4, q / 4, 0);
+            if (layout[q] == SD_DRIFT_EMPTY && kind_new[x] == SD_DRIFT_NORMAL) {
+                count[q]++;
+                regs++;
+                CU_ASSERT(fabs(epi_new[x] - want_epi[q]) < 1e-15);
+            } else {
+                CU_ASSERT_EQUAL(kind_new[x], layout[q]);
+            }
+        }
+        CU_ASSERT_EQUAL(ev[SD_DRIFT_EV_REGEN], regs);
+    }
+    for (int q = 0; q < 12; q++) {
+        if (layout[q] != SD_DRIFT_EMPTY) continue;
+        double pr = 1 - exp(-want_rate[q]), got = (double)count[q] / T;
+        if (pr == 0) {
+            CU_ASSERT_EQUAL(count[q], 0);
+            continue;
+        }
+        printf("\n    regeneration (periodic_x %d) at (%d, %d): %.4f vs %.4f (%.2f s.e.)",
+               periodic_x, q % 4, q / 4, got, pr, in_se(got, pr, T));
+        CU_ASSERT(in_se(got, pr, T) < 4);
+    }
+    sd_halo_destroy(&hk);
+    sd_halo_destroy(&he);
+    free(kind);
+    free(kind_new);
+    free(epi);
+    free(epi_new);
+    free(S);
+    free(E);
+    free(qS);
+    free(aE);
+    free(qE);
+    sd_grid_destroy(&g);
+}
+
+static void test_regeneration_kernel(void)
+{
+    /* epi of site (i, j) is 0.1 (1 + i + 4 j). */
+    double rate[12] = {0}, epi[12] = {0};
+    /* (0,0): walls W, S; neighbours (1,0) N, (0,1) N: 2 / 2. */
+    rate[0] = 1.0;
+    epi[0] = (0.2 + 0.5) / 2;
+    /* (1,1): (0,1) N, (2,1) N, (1,0) N, (1,2) N: 4 / 4. */
+    rate[5] = 1.0;
+    epi[5] = (0.5 + 0.7 + 0.2 + 1.0) / 4;
+    /* (2,2): (1,2) N, (3,2) E, (2,1) N, wall: 2 / 3. */
+    rate[10] = 2.0 / 3;
+    epi[10] = (1.0 + 0.7) / 2;
+    /* (3,2): (2,2) E, (3,1) S, two walls: no normal neighbour. */
+    rate[11] = 0;
+    regen_case(0, rate, epi);
+    /* Periodic along x: (0,0) gains (3,0) S: 2 / 3 (same epi); (3,2) gains
+     * (0,2) S: 0 / 3; (2,2) and (1,1) unchanged. */
+    rate[0] = 2.0 / 3;
+    regen_case(1, rate, epi);
+}
+
+/* ---- Observations ---------------------------------------------------------------------- */
+
+static void test_initial_observation(void)
+{
+    for (int n = 40; n <= 41; n++) {
+        char text[256];
+        snprintf(text, sizeof text,
+                 "nx=%d ny=%d duration=0 focus_radius=50 f0=0 tissue=cartilage", n, n);
+        result r;
+        CU_ASSERT_EQUAL_FATAL(run_model(text, 5, &r), SD_OK);
+        CU_ASSERT_EQUAL_FATAL(r.nt, 1u);
+        /* Sites whose centre is within 50 um (5 dx) of the lattice centre. */
+        long inside = 0;
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < n; i++) {
+                double x = i + 0.5 - n / 2.0, y = j + 0.5 - n / 2.0;
+                inside += x * x + y * y <= 25.0;
+            }
+        double N = (double)n * n;
+        CU_ASSERT_EQUAL(r.rows[SD_DRIFT_FRAC_SENESCENT], inside / N);
+        CU_ASSERT_EQUAL(r.rows[SD_DRIFT_FRAC_NORMAL], (N - inside) / N);
+        CU_ASSERT_EQUAL(r.rows[SD_DRIFT_FRAC_EMPTY], 0.0);
+        CU_ASSERT(fabs(r.rows[SD_DRIFT_MEAN_EPI] - 0.2) <= 0x1p-54);
+        CU_ASSERT_EQUAL(r.rows[SD_DRIFT_MEAN_ECM], 1.0);
+        /* Cartilage: F = mean ecm x normal fraction. */
+        CU_ASSERT_EQUAL(r.rows[SD_DRIFT_FUNCTION_F], (N - inside) / N);
+        CU_ASSERT_EQUAL(r.rows[SD_DRIFT_FRONT_RADIUS], 50.0);
+        CU_ASSERT(r.rows[SD_DRIFT_MEAN_S] > 0 && r.rows[SD_DRIFT_MEAN_E] > 0);
+        /* The steady S conserves the source over zero-flux walls: mean S =
+         * mean q_S = the senescent fraction (up to the solver tolerance);
+         * EV uptake by normal cells keeps mean E below it. */
+        CU_ASSERT(fabs(r.rows[SD_DRIFT_MEAN_S] - inside / N) < 1e-5 * inside / N);
+        CU_ASSERT(r.rows[SD_DRIFT_MEAN_E] < inside / N);
+        CU_ASSERT_EQUAL(r.summary[SD_DRIFT_PEAK_FRAC_SENESCENT], inside / N);
+        CU_ASSERT_EQUAL(r.summary[SD_DRIFT_AUC_FRAC_SENESCENT], 0.0);
+        printf("\n    %d x %d: focus of %ld sites, front %g um", n, n, inside,
+               r.rows[SD_DRIFT_FRONT_RADIUS]);
+        result_free(&r);
+    }
+}
+
+/* F of every tissue, after some matrix loss and turnover. */
+static void test_function_index(void)
+{
+    static const char *const tissues[] = {"generic", "cartilage", "bone", "muscle", "disc"};
+    for (int ts = 0; ts < 5; ts++) {
+        char text[256];
+        snprintf(text, sizeof text,
+                 "nx=24 ny=20 duration=4 focus_radius=60 f0=0.05 k_reg=0.5 beta=0.5 "
+                 "delta=0.5 tissue=%s",
+                 tissues[ts]);
+        result r;
+        CU_ASSERT_EQUAL_FATAL(run_model(text, 8, &r), SD_OK);
+        const double *last = r.rows + (r.nt - 1) * NS;
+        double F = last[SD_DRIFT_FUNCTION_F], fn = last[SD_DRIFT_FRAC_NORMAL];
+        double ecm = last[SD_DRIFT_MEAN_ECM];
+        CU_ASSERT(ecm < 1 && fn < 1);
+        switch (ts) {
+        case 1: CU_ASSERT_EQUAL(F, ecm * fn); break;
+        case 2: /* bone: B(0) = 1, decays with SASP, relaxes to f_normal */
+            CU_ASSERT_EQUAL(r.rows[SD_DRIFT_FUNCTION_F], 1.0);
+            CU_ASSERT(F < 1 && F > fn - 0.1);
+            break;
+        case 4: CU_ASSERT_EQUAL(F, ecm); break;
+        default: CU_ASSERT_EQUAL(F, fn); break;
+        }
+        CU_ASSERT_EQUAL(r.summary[SD_DRIFT_FINAL_F], F);
+        result_free(&r);
+    }
+}
+
+/* Summaries from rows set by hand. */
+static void test_summaries(void)
+{
+    sd_drift_params p;
+    memset(&p, 0, sizeof p);
+    double times[4] = {0, 1, 2, 3}, rows[4 * NS];
+    for (int k = 0; k < 4 * NS; k++) rows[k] = 0;
+    double fs[4] = {0.1, 0.3, 0.2, 0.4}, F[4] = {0.9, 0.6, 0.4, 0.3}, R[4] = {10, NAN, 30, 50};
+    for (int k = 0; k < 4; k++) {
+        rows[k * NS + SD_DRIFT_FRAC_SENESCENT] = fs[k];
+        rows[k * NS + SD_DRIFT_FUNCTION_F] = F[k];
+        rows[k * NS + SD_DRIFT_FRONT_RADIUS] = R[k];
+    }
+    int64_t tot[SD_DRIFT_NEVENTS] = {30, 10, 40, 20, 0, 0, 0};
+    double s[SD_DRIFT_NSUMMARY];
+    sd_drift_summarize_rows(&p, 4, times, rows, tot, s);
+    CU_ASSERT_EQUAL(s[SD_DRIFT_PEAK_FRAC_SENESCENT], 0.4);
+    CU_ASSERT(fabs(s[SD_DRIFT_AUC_FRAC_SENESCENT] - (0.2 + 0.25 + 0.3)) < 1e-15);
+    CU_ASSERT(fabs(s[SD_DRIFT_TIME_F_BELOW_HALF] - 1.5) < 1e-15);
+    /* Points (0, 10), (2, 30), (3, 50): slope 60 / (14 / 3) = 90 / 7. */
+    CU_ASSERT(fabs(s[SD_DRIFT_DRIFT_SPEED] - 90.0 / 7) < 1e-13);
+    CU_ASSERT_EQUAL(s[SD_DRIFT_EV_SHARE], 0.4);
+    CU_ASSERT_EQUAL(s[SD_DRIFT_FINAL_F], 0.3);
+    F[1] = 0.5;
+    rows[NS + SD_DRIFT_FUNCTION_F] = 0.7;
+    rows[2 * NS + SD_DRIFT_FUNCTION_F] = 0.6;
+    rows[3 * NS + SD_DRIFT_FUNCTION_F] = 0.5;
+    sd_drift_summarize_rows(&p, 4, times, rows, tot, s);
+    CU_ASSERT(isnan(s[SD_DRIFT_TIME_F_BELOW_HALF])); /* 0.5 is not below 0.5 */
+}
+
+/* ---- Mean field ------------------------------------------------------------------------ */
+
+/* Without spatial coupling every site is an independent Markov chain with
+ * the same rates (up to the global f_sen), so the senescent fraction of N
+ * sites is binomial around the mean-field value.  Switched off: k_S = k_E = 0
+ * (the fields' only effect on induction), r_S = 0 (local SASP in clearance),
+ * g_S = 0 (local SASP in epi drift, which would make induction local through
+ * epi), k_reg = 0 (regeneration depends on the neighbours), k_rev = 0
+ * (rejuvenated cells' epi would differ from the others').  Kept: intrinsic
+ * induction with epi(t), HDAC protection and toxicity, the saturating
+ * clearance with the global f_sen, immune therapy. */
+#define MF_K0 0.02
+#define MF_GEPI 4.0
+#define MF_MU 0.02
+#define MF_EPI0 0.2
+#define MF_F0 0.05
+#define MF_BETA 0.3
+#define MF_KAPPA 0.5
+#define MF_TOX 0.05
+#define MF_PARAMS                                                                          \
+    "nx=160 ny=160 dt=0.041666666666666667 duration=40 output_interval=5 L_S=0 L_E=0 "    \
+    "k0=0.02 g_epi=4 mu_epi=0.02 epi0=0.2 f0=0.05 beta=0.3 kappa=0.5 r_S=0 g_S=0 k_S=0 " \
+    "k_E=0 k_reg=0 k_rev=0 hdac_inhibitor.doses=3 hdac_inhibitor.start=5 "                \
+    "hdac_inhibitor.interval=10 hdac_inhibitor.dose=3 hdac_inhibitor.tox=0.05 "           \
+    "immune.doses=1 immune.start=15 immune.dose=3"
+
+static void mf_rates(const sd_drift_params *p, double t, double epi, double s, double *ki,
+                     double *kc)
+{
+    sd_drift_drive d;
+    sd_drift_drive_at(p, t, &d);
+    *ki = d.protect * MF_K0 * (1 + MF_GEPI * epi) + d.k_tox;
+    *kc = MF_BETA * d.immune / (1 + s / MF_KAPPA);
+}
+
+static void mf_ode(const sd_drift_params *p, double t, const double y[2], double f[2])
+{
+    double epi = 1 - (1 - MF_EPI0) * exp(-MF_MU * t), ki, kc;
+    mf_rates(p, t, epi, y[1], &ki, &kc);
+    f[0] = -ki * y[0];
+    f[1] = ki * y[0] - kc * y[1];
+}
+
+static void test_mean_field(void)
+{
+    pset P;
+    pset_make(&P, MF_PARAMS);
+    sd_drift_params p;
+    CU_ASSERT_EQUAL_FATAL(sd_drift_params_load(&P.ps, &p), SD_OK);
+    result r;
+    CU_ASSERT_EQUAL_FATAL(run_model(MF_PARAMS, 6, &r), SD_OK);
+    double N = 160.0 * 160.0, dt = p.dt;
+    /* The exact discrete-time recursion of the same rates (rates and drugs at
+     * the start of each step, one event per site per step). */
+    double s = r.rows[SD_DRIFT_FRAC_SENESCENT], n = 1 - s, epi = MF_EPI0;
+    /* The ODE, RK4 with h = dt / 20. */
+    double y[2] = {n, s}, h = dt / 20;
+    double worst_rec = 0, worst_ode = 0;
+    printf("\n    t    simulated  recursion (s.e.)   ODE (s.e.)");
+    for (long step = 0; step <= p.steps_total; step++) {
+        if (step % p.steps_per_output == 0) {
+            size_t k = (size_t)(step / p.steps_per_output);
+            double sim = r.rows[k * NS + SD_DRIFT_FRAC_SENESCENT];
+            double drec = (sim - s) / sqrt(s * (1 - s) / N);
+            double dode = (sim - y[1]) / sqrt(y[1] * (1 - y[1]) / N);
+            printf("\n    %4.0f %.5f    %.5f (%+.2f)    %.5f (%+.2f)", r.times[k], sim, s, drec,
+                   y[1], dode);
+            if (k > 0) {
+                CU_ASSERT(fabs(drec) < 3);
+                CU_ASSERT(fabs(dode) < 3);
+                worst_rec = fmax(worst_rec, fabs(drec));
+                worst_ode = fmax(worst_ode, fabs(dode));
+            }
+        }
+        if (step == p.steps_total) break;
+        double t = step * dt, ki, kc;
+        mf_rates(&p, t, epi, s, &ki, &kc);
+        double pi = -expm1(-ki * dt), pc = -expm1(-kc * dt);
+        double n1 = n * (1 - pi), s1 = s * (1 - pc) + n * pi;
+        n = n1;
+        s = s1;
+        epi += (1 - epi) * -expm1(-MF_MU * dt);
+        for (int q = 0; q < 20; q++) {
+            double tt = t + q * h, a[2], b[2], c[2], d[2], z[2];
+            mf_ode(&p, tt, y, a);
+            for (int i = 0; i < 2; i++) z[i] = y[i] + 0.5 * h * a[i];
+            mf_ode(&p, tt + 0.5 * h, z, b);
+            for (int i = 0; i < 2; i++) z[i] = y[i] + 0.5 * h * b[i];
+            mf_ode(&p, tt + 0.5 * h, z, c);
+            for (int i = 0; i < 2; i++) z[i] = y[i] + h * c[i];
+            mf_ode(&p, tt + h, z, d);
+            for (int i = 0; i < 2; i++) y[i] += h / 6 * (a[i] + 2 * b[i] + 2 * c[i] + d[i]);
+        }
+    }
+    printf("\n    largest deviation: recursion %.2f s.e., ODE %.2f s.e.", worst_rec, worst_ode);
+    result_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    CU_initialize_registry();
+    CU_pSuite s = CU_add_suite("drift model", NULL, NULL);
+    CU_add_test(s, "drug concentration and effect of a schedule", test_drug_schedule);
+    CU_add_test(s, "tissue presets applied and overridable", test_tissue_presets);
+    CU_add_test(s, "validation messages", test_validation);
+    CU_add_test(s, "clearance and rejuvenation probabilities", test_clearance_probability);
+    CU_add_test(s, "induction probability and channels", test_induction_channels);
+    CU_add_test(s, "EV share with a focus", test_ev_share);
+    CU_add_test(s, "regeneration kernel: walls, periodic axis", test_regeneration_kernel);
+    CU_add_test(s, "exact observation of the initial state", test_initial_observation);
+    CU_add_test(s, "function index F of every tissue", test_function_index);
+    CU_add_test(s, "summaries", test_summaries);
+    CU_add_test(s, "mean field (k_S = k_E = 0)", test_mean_field);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    int failed = (int)(CU_get_number_of_failures() + CU_get_number_of_tests_failed());
+    CU_cleanup_registry();
+    MPI_Finalize();
+    return failed ? 1 : 0;
+}
