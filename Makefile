@@ -12,7 +12,7 @@ PYTHON  ?= /usr/bin/python3
 DEB_PACKAGES = build-essential cmake pkg-config libopenmpi-dev openmpi-bin \
                libhdf5-openmpi-dev hdf5-tools libcjson-dev libcunit1-dev \
                librandom123-dev python3-h5py python3-numpy python3-matplotlib \
-               python3-scipy
+               python3-scipy python3-jsonschema
 
 # Open MPI refuses to run as root unless told; more ranks than cores need
 # --oversubscribe.  Set only when running as root.

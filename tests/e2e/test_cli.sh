@@ -21,13 +21,20 @@ expect_status 2 "$SENDRIFT" models nosuch
 expect_stderr 'no model "nosuch"'
 
 # check: the expanded design without running anything.
-expect_status 0 "$SENDRIFT" check "$SWEEPS/example.json"
+expect_status 0 "$SENDRIFT" check "$E2E/sweeps/ishigami_saltelli.json"
 grep -q "^runs: *8192$" "$WORK/stdout" || fail "check: runs (1024 x (2*3+2) = 8192)"
 grep -q "^design: *sobol (N = 1024 base points, second order" "$WORK/stdout" || fail "check: design"
 grep -q "result file: about" "$WORK/stdout" || fail "check: size estimate"
 grep -q "8182 more" "$WORK/stdout" || fail "check: first 10 runs"
 expect_status 0 "$SENDRIFT" check "$E2E/sweeps/null_grid.json" --all
 [ "$(grep -cE '^ +[0-9]+ +[0-9]+ +[01] ' "$WORK/stdout")" = 84 ] || fail "check --all: 84 rows"
+
+# Every example sweep of the repository is valid.
+for f in "$SWEEPS"/*.json; do
+    [ "$(basename "$f")" = schema.json ] && continue
+    expect_status 0 "$SENDRIFT" check "$f"
+    grep -q ": valid$" "$WORK/stdout" || fail "check $f"
+done
 
 # A bad sweep file fails on every rank with one message, and nothing hangs.
 cat > "$WORK/bad.json" <<'JSON'
