@@ -355,12 +355,16 @@ static int cmd_run(int argc, char **argv)
         if (rep.done_before + rep.failed_before)
             fprintf(stderr, " (%llu of them before this session)",
                     (unsigned long long)(rep.done_before + rep.failed_before));
-        fprintf(stderr,
-                "; %.3f s, %.1f runs/s; %d worker group%s; controller CPU %.1f%% of its "
-                "wall time\n",
-                rep.seconds, rep.seconds > 0 ? (double)ran / rep.seconds : 0.0, rep.groups,
-                rep.groups == 1 ? "" : "s",
-                rep.seconds > 0 ? 100.0 * rep.controller_cpu / rep.seconds : 0.0);
+        fprintf(stderr, "; %.3f s, %.1f runs/s; %d worker group%s", rep.seconds,
+                rep.seconds > 0 ? (double)ran / rep.seconds : 0.0, rep.groups,
+                rep.groups == 1 ? "" : "s");
+        int size;
+        MPI_Comm_size(MPI_COMM_WORLD, &size);
+        /* With one rank the controller is the worker: its CPU share says nothing. */
+        if (size > 1)
+            fprintf(stderr, "; controller CPU %.1f%% of its wall time",
+                    rep.seconds > 0 ? 100.0 * rep.controller_cpu / rep.seconds : 0.0);
+        fputc('\n', stderr);
     }
     return rep.failed + rep.failed_before ? SD_EXIT_FAILED_RUNS : SD_EXIT_OK;
 }
