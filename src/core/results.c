@@ -1008,30 +1008,53 @@ static void sd_results_free(sd_results *r)
     free(r);
 }
 
+/* A result-file object with no HDF5 handles yet (NULL: out of memory). */
+static sd_results *sd_results_new(const char *path, uint64_t n_runs)
+{
+    sd_results *r = sd_calloc(1, sizeof *r, "result file");
+    if (!r) return NULL;
+    r->file = r->status_type = r->message_type = -1;
+    r->d_status = r->d_message = r->d_wall = r->d_group = r->d_attempts = -1;
+    r->n_runs = n_runs;
+    r->path = sd_strdup(path);
+    if (!r->path) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* The message type and MPI-IO file access shared by create and open. */
+static int sd_results_access(sd_results *r, MPI_Comm comm, hid_t *fapl)
+{
+    int rc = SD_OK;
+    H5TRY(r->message_type = H5Tcopy(H5T_C_S1), "creating the message type");
+    H5TRY(H5Tset_size(r->message_type, SD_RUN_MESSAGE_LEN), "creating the message type");
+    H5TRY(H5Tset_strpad(r->message_type, H5T_STR_NULLTERM), "creating the message type");
+    H5TRY(*fapl = H5Pcreate(H5P_FILE_ACCESS), "creating file access properties");
+    H5TRY(H5Pset_fapl_mpio(*fapl, comm, MPI_INFO_NULL), "selecting MPI-IO");
+    /* Metadata writes collective; reads independent, since one group
+     * opens a run's snapshot datasets on its own. */
+    H5TRY(H5Pset_coll_metadata_write(*fapl, 1), "setting collective metadata writes");
+done:
+    return rc;
+}
+
 int sd_results_create(const char *path, MPI_Comm comm, const sd_sweep *s,
                       const sd_design *d, const sd_layout *l,
                       const sd_results_opts *opts, sd_results **out)
 {
     int rc = SD_OK, rank;
     hid_t fapl = -1, fcpl = -1;
-    char partial[4200];
+    char partial[4200] = "";
     *out = NULL;
     MPI_Comm_rank(comm, &rank);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     SD_CALL(sd_results_precheck(path, comm, opts && opts->force,
                                 sd_results_estimate_bytes(s, d, l)));
 
-    sd_results *r = sd_calloc(1, sizeof *r, "result file");
+    sd_results *r = sd_results_new(path, sd_design_runs(d));
     if (!r) return SD_ERR_NOMEM;
-    r->file = r->status_type = r->message_type = -1;
-    r->d_status = r->d_message = r->d_wall = r->d_group = r->d_attempts = -1;
-    r->n_runs = sd_design_runs(d);
-    r->path = sd_strdup(path);
-    if (!r->path) {
-        free(r);
-        return SD_ERR_NOMEM;
-    }
-
     H5TRY(r->status_type = H5Tenum_create(H5T_NATIVE_UINT8), "creating the status type");
     {
         uint8_t v0 = SD_RUN_PENDING, v1 = SD_RUN_DONE, v2 = SD_RUN_FAILED;
@@ -1039,18 +1062,11 @@ int sd_results_create(const char *path, MPI_Comm comm, const sd_sweep *s,
         H5TRY(H5Tenum_insert(r->status_type, "DONE", &v1), "creating the status type");
         H5TRY(H5Tenum_insert(r->status_type, "FAILED", &v2), "creating the status type");
     }
-    H5TRY(r->message_type = H5Tcopy(H5T_C_S1), "creating the message type");
-    H5TRY(H5Tset_size(r->message_type, SD_RUN_MESSAGE_LEN), "creating the message type");
-    H5TRY(H5Tset_strpad(r->message_type, H5T_STR_NULLTERM), "creating the message type");
-
-    H5TRY(fapl = H5Pcreate(H5P_FILE_ACCESS), "creating file access properties");
-    H5TRY(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "selecting MPI-IO");
+    rc = sd_results_access(r, comm, &fapl);
+    if (rc != SD_OK) goto done;
     /* Dense attribute storage, so that a long sweep file fits in an attribute. */
     H5TRY(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V110),
           "setting the file format version");
-    /* Metadata writes collective; reads independent, since one group
-     * opens a run's snapshot datasets on its own. */
-    H5TRY(H5Pset_coll_metadata_write(fapl, 1), "setting collective metadata writes");
     H5TRY(fcpl = H5Pcreate(H5P_FILE_CREATE), "creating file creation properties");
     H5TRY(H5Pset_attr_phase_change(fcpl, 0, 0), "setting dense attribute storage");
     /* Build the file under a temporary name and rename it when complete, so
@@ -1081,7 +1097,7 @@ done:
         hid_t f = r->file;
         sd_results_free(r);
         if (f >= 0) H5Fclose(f);
-        if (rank == 0) unlink(partial);
+        if (rank == 0 && partial[0]) unlink(partial);
         return rc;
     }
     *out = r;
@@ -1213,22 +1229,10 @@ int sd_results_open(const char *path, MPI_Comm comm, const sd_sweep *s, const sd
     memset(state, 0, sizeof *state);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     SD_CALL(sd_results_precheck_open(path, comm));
-    sd_results *r = sd_calloc(1, sizeof *r, "result file");
+    sd_results *r = sd_results_new(path, sd_design_runs(d));
     if (!r) return SD_ERR_NOMEM;
-    r->file = r->status_type = r->message_type = -1;
-    r->d_status = r->d_message = r->d_wall = r->d_group = r->d_attempts = -1;
-    r->n_runs = sd_design_runs(d);
-    r->path = sd_strdup(path);
-    if (!r->path) {
-        free(r);
-        return SD_ERR_NOMEM;
-    }
-    H5TRY(r->message_type = H5Tcopy(H5T_C_S1), "creating the message type");
-    H5TRY(H5Tset_size(r->message_type, SD_RUN_MESSAGE_LEN), "creating the message type");
-    H5TRY(H5Tset_strpad(r->message_type, H5T_STR_NULLTERM), "creating the message type");
-    H5TRY(fapl = H5Pcreate(H5P_FILE_ACCESS), "creating file access properties");
-    H5TRY(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "selecting MPI-IO");
-    H5TRY(H5Pset_coll_metadata_write(fapl, 1), "setting collective metadata writes");
+    rc = sd_results_access(r, comm, &fapl);
+    if (rc != SD_OK) goto done;
     r->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
     if (r->file < 0) {
         H5Eclear2(H5E_DEFAULT);

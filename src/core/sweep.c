@@ -444,26 +444,49 @@ static void sd_note_stop(sd_ctx *c, sd_progress *pr, int busy)
                      sd_signal_name(sd_stop_signal), busy, busy == 1 ? "" : "s", c->o->grace);
 }
 
+/* The controller's view of its G groups (arrays, for MPI_Testsome). */
+typedef struct {
+    MPI_Request *req;         /* the pending report of each group           */
+    MPI_Request *abreq;       /* the abandon message sent to it, if any     */
+    sd_report_msg *msg;
+    int *idx, *busy, *abandoned;
+} sd_ctl;
+
+static void sd_ctl_free(sd_ctl *t)
+{
+    free(t->req);
+    free(t->abreq);
+    free(t->msg);
+    free(t->idx);
+    free(t->busy);
+    free(t->abandoned);
+    memset(t, 0, sizeof *t);
+}
+
+static int sd_ctl_alloc(sd_ctl *t, int G)
+{
+    size_t g = (size_t)G;
+    t->req = sd_calloc(g, sizeof *t->req, "controller requests");
+    t->abreq = sd_calloc(g, sizeof *t->abreq, "controller requests");
+    t->msg = sd_calloc(g, sizeof *t->msg, "controller messages");
+    t->idx = sd_calloc(g, sizeof *t->idx, "controller indices");
+    t->busy = sd_calloc(g, sizeof *t->busy, "controller state");
+    t->abandoned = sd_calloc(g, sizeof *t->abandoned, "controller state");
+    if (t->req && t->abreq && t->msg && t->idx && t->busy && t->abandoned) return SD_OK;
+    sd_ctl_free(t);
+    return SD_ERR_NOMEM;
+}
+
 /* Rank 0 with other ranks: hand out runs as leaders ask, sleeping between
  * polls.  Returns the first fatal error a leader reported (a failed write). */
 static int sd_controller(sd_ctx *c, sd_queue *q, sd_progress *pr, int fatal_in)
 {
     int G = c->groups, P = c->o->ranks_per_sim;
-    MPI_Request *req = sd_calloc((size_t)G, sizeof *req, "controller requests");
-    MPI_Request *abreq = sd_calloc((size_t)G, sizeof *abreq, "controller requests");
-    sd_report_msg *msg = sd_calloc((size_t)G, sizeof *msg, "controller messages");
-    int *idx = sd_calloc((size_t)G, sizeof *idx, "controller indices");
-    int *busy = sd_calloc((size_t)G, sizeof *busy, "controller state");
-    int *abandoned = sd_calloc((size_t)G, sizeof *abandoned, "controller state");
-    if (!req || !abreq || !msg || !idx || !busy || !abandoned) {
-        free(req);
-        free(abreq);
-        free(msg);
-        free(idx);
-        free(busy);
-        free(abandoned);
-        return SD_ERR_NOMEM;
-    }
+    sd_ctl ctl;
+    if (sd_ctl_alloc(&ctl, G) != SD_OK) return SD_ERR_NOMEM;
+    MPI_Request *req = ctl.req, *abreq = ctl.abreq;
+    sd_report_msg *msg = ctl.msg;
+    int *idx = ctl.idx, *busy = ctl.busy, *abandoned = ctl.abandoned;
     int fatal = fatal_in;
     char fatal_msg[SD_RUN_MESSAGE_LEN] = "";
     if (fatal != SD_OK) snprintf(fatal_msg, sizeof fatal_msg, "%s", sd_error_message());
@@ -530,12 +553,7 @@ static int sd_controller(sd_ctx *c, sd_queue *q, sd_progress *pr, int fatal_in)
         sd_progress_update(pr, q->done, q->failed);
     }
     MPI_Waitall(G, abreq, MPI_STATUSES_IGNORE);
-    free(req);
-    free(abreq);
-    free(msg);
-    free(idx);
-    free(busy);
-    free(abandoned);
+    sd_ctl_free(&ctl);
     if (fatal != SD_OK) return sd_error(fatal, "%s", fatal_msg);
     return SD_OK;
 }
