@@ -28,9 +28,16 @@ typedef struct sd_results sd_results;
 
 typedef struct {
     int force;               /* overwrite an existing file                  */
+    uint64_t shard_index;    /* this file holds the runs with               */
+    uint64_t shard_count;    /* run % shard_count == shard_index (0: all)   */
 } sd_results_opts;
 
-/* What an existing file says about its runs (for --resume). */
+/* Rows of a file: the runs of its shard (all runs when shard_count <= 1);
+ * row k holds run shard_index + k * shard_count. */
+uint64_t sd_results_rows(uint64_t runs, const sd_results_opts *opts);
+
+/* What an existing file says about its runs (for --resume), indexed by run
+ * id (runs outside the file's shard read PENDING). */
 typedef struct {
     uint8_t *status;         /* n_runs sd_run_status values                 */
     uint32_t *attempts;      /* n_runs: how often each run was tried        */
@@ -51,7 +58,8 @@ int sd_results_create(const char *path, MPI_Comm comm, const sd_sweep *s,
  * made from a different design (the digests differ).  Every rank receives
  * the status and attempts of every run. */
 int sd_results_open(const char *path, MPI_Comm comm, const sd_sweep *s,
-                    const sd_design *d, const sd_layout *layout, sd_results **out,
+                    const sd_design *d, const sd_layout *layout,
+                    const sd_results_opts *opts, sd_results **out,
                     sd_results_state *state);
 
 /* Write one finished run (independent: called by one rank).  series holds

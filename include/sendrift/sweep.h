@@ -26,6 +26,8 @@ typedef struct {
     int retry;                /* re-attempt a failed run up to this often   */
     double grace;             /* seconds running runs may take after a stop
                                  signal before they are abandoned           */
+    uint64_t shard_index;     /* --shard I/N: run only the runs with        */
+    uint64_t shard_count;     /* run % N == I, into a file of their own     */
 } sd_sweep_opts;
 
 /* Signals that stop a sweep cleanly: no new runs are handed out, running
@@ -40,7 +42,7 @@ typedef struct {
 void sd_sweep_catch_signals(void);
 
 typedef struct {
-    uint64_t runs;            /* runs in the sweep                          */
+    uint64_t runs;            /* runs in the sweep (in this shard)          */
     uint64_t done, failed;    /* finished in this session                   */
     uint64_t done_before;     /* --resume: done in earlier sessions         */
     uint64_t failed_before;   /* --resume: failed earlier, not retried      */

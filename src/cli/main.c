@@ -10,6 +10,7 @@
 #include "sendrift/config.h"
 #include "sendrift/design.h"
 #include "sendrift/error.h"
+#include "sendrift/merge.h"
 #include "sendrift/model.h"
 #include "sendrift/results.h"
 #include "sendrift/sweep.h"
@@ -30,6 +31,7 @@ static void usage(FILE *out)
 {
     fputs("Usage: mpirun -n N sendrift run SWEEP.json [-o OUT.h5] [options]\n"
           "       sendrift check SWEEP.json [--all]\n"
+          "       sendrift merge SWEEP.json -o OUT.h5 [--force] SHARD.h5...\n"
           "       sendrift models [NAME]\n"
           "       sendrift --help | --version\n"
           "\n"
@@ -39,6 +41,8 @@ static void usage(FILE *out)
           "  check    validate the sweep file and print the expanded design (runs,\n"
           "           parameters, ranges, estimated output size) without running.\n"
           "  models   list the models and their parameters (with units and ranges).\n"
+          "  merge    merge the files of `run --shard I/N` into one result file; runs\n"
+          "           no shard finished stay PENDING (finish them with run --resume).\n"
           "\n"
           "Options of run:\n"
           "  -o, --output FILE         result file (default: output.file of the sweep,\n"
@@ -55,12 +59,16 @@ static void usage(FILE *out)
           "                            --resume, runs that failed before are retried too)\n"
           "      --grace S             after SIGTERM/SIGUSR1/SIGINT, let running runs\n"
           "                            finish for S seconds (60) before abandoning them\n"
+          "      --shard I/N           run only the runs with run % N == I, into a file of\n"
+          "                            their own (a job array: one shard per task; then\n"
+          "                            `sendrift merge`)\n"
           "Options of check:\n"
           "      --all                 print every run, not the first 10\n"
           "\n"
           "Exit status: 0 all runs done; 2 bad command line or sweep file; 3 the sweep\n"
           "could not go on (I/O, MPI, HDF5, memory); 4 finished with failed runs; 75\n"
-          "stopped by a signal before the end: run again with --resume (requeue).\n",
+          "stopped by a signal before the end, or (merge) runs left unfinished: run\n"
+          "again with --resume (requeue).\n",
           out);
 }
 
@@ -272,6 +280,7 @@ static int cmd_run(int argc, char **argv)
         {"resume", no_argument, NULL, 'r'},
         {"retry", required_argument, NULL, 'R'},
         {"grace", required_argument, NULL, 'g'},
+        {"shard", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     sd_sweep_opts o = {.output = NULL, .ranks_per_sim = 1, .progress_interval = 10.0,
@@ -314,6 +323,17 @@ static int cmd_run(int argc, char **argv)
                 return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
             }
             break;
+        case 's': {
+            unsigned long long i, n;
+            char extra;
+            if (sscanf(optarg, "%llu/%llu%c", &i, &n, &extra) != 2 || n < 1 || i >= n) {
+                sd_error(SD_ERR_INPUT, "--shard: \"%s\" is not I/N with 0 <= I < N", optarg);
+                return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
+            }
+            o.shard_index = i;
+            o.shard_count = n;
+            break;
+        }
         case 'h':
             if (sd_rank == 0) usage(stdout);
             return SD_EXIT_OK;
@@ -369,6 +389,65 @@ static int cmd_run(int argc, char **argv)
     return rep.failed + rep.failed_before ? SD_EXIT_FAILED_RUNS : SD_EXIT_OK;
 }
 
+static int cmd_merge(int argc, char **argv)
+{
+    const char *sweep = NULL, *out = NULL;
+    int force = 0;
+    const char **shards = calloc((size_t)argc + 1, sizeof *shards);
+    size_t n = 0;
+    if (!shards) return fail(SD_ERR_NOMEM, SD_EXIT_ERROR);
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
+            if (i + 1 == argc) {
+                free(shards);
+                sd_error(SD_ERR_INPUT, "merge: -o needs a file name");
+                return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
+            }
+            out = argv[++i];
+        } else if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0) {
+            force = 1;
+        } else if (argv[i][0] == '-') {
+            free(shards);
+            sd_error(SD_ERR_INPUT, "merge: unknown option %s (see --help)", argv[i]);
+            return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
+        } else if (!sweep) {
+            sweep = argv[i];
+        } else {
+            shards[n++] = argv[i];
+        }
+    }
+    if (!sweep || !out || n == 0) {
+        free(shards);
+        sd_error(SD_ERR_INPUT, "merge: sendrift merge SWEEP.json -o OUT.h5 SHARD.h5...");
+        return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
+    }
+    sd_sweep *s = NULL;
+    int rc = sd_sweep_load(sweep, MPI_COMM_WORLD, &s);
+    if (rc != SD_OK) {
+        free(shards);
+        return fail(rc, SD_EXIT_USAGE);
+    }
+    sd_merge_report rep;
+    rc = sd_merge(s, out, shards, n, force, MPI_COMM_WORLD, &rep);
+    sd_sweep_destroy(&s);
+    free(shards);
+    if (rc != SD_OK) return fail(rc, rc == SD_ERR_INPUT ? SD_EXIT_USAGE : SD_EXIT_ERROR);
+    if (sd_rank == 0) {
+        fprintf(stderr,
+                "sendrift: merged %llu shard file%s (of %llu) into %s: %llu runs, %llu done, "
+                "%llu failed, %llu pending\n",
+                (unsigned long long)rep.shards, rep.shards == 1 ? "" : "s",
+                (unsigned long long)rep.shard_count, out, (unsigned long long)rep.runs,
+                (unsigned long long)rep.done, (unsigned long long)rep.failed,
+                (unsigned long long)rep.pending);
+        if (rep.pending)
+            fprintf(stderr, "sendrift: finish the pending runs with: sendrift run %s -o %s "
+                            "--resume\n",
+                    sweep, out);
+    }
+    return rep.pending ? SD_EXIT_REQUEUE : rep.failed ? SD_EXIT_FAILED_RUNS : SD_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -391,8 +470,10 @@ int main(int argc, char **argv)
         status = cmd_check(argc - 2, argv + 2);
     } else if (strcmp(argv[1], "models") == 0) {
         status = cmd_models(argc - 2, argv + 2);
+    } else if (strcmp(argv[1], "merge") == 0) {
+        status = cmd_merge(argc - 2, argv + 2);
     } else {
-        sd_error(SD_ERR_INPUT, "unknown command \"%s\"; commands: run, check, models (see --help)",
+        sd_error(SD_ERR_INPUT, "unknown command \"%s\"; commands: run, check, models, merge (see --help)",
                  argv[1]);
         status = fail(SD_ERR_INPUT, SD_EXIT_USAGE);
     }

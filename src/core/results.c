@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "resultsimpl.h"
 #include "sendrift/error.h"
 #include "sendrift/version.h"
 
@@ -37,7 +38,9 @@ struct sd_results {
     hid_t *d_summary;
     size_t n_summary;
     size_t n_times;
-    uint64_t n_runs;
+    uint64_t n_runs;          /* runs of the whole sweep                     */
+    uint64_t n_rows;          /* runs in this file (its shard)               */
+    uint64_t shard_i, shard_n; /* row k holds run shard_i + k shard_n        */
     /* snapshots */
     size_t n_snapfields;
     const sd_snapfield_def *snapfields;
@@ -243,6 +246,24 @@ out:
     H5Sclose(fspace);
     return st;
 }
+
+/* ---- shards ------------------------------------------------------------------ */
+
+uint64_t sd_results_rows(uint64_t runs, const sd_results_opts *o)
+{
+    if (!o || o->shard_count <= 1) return runs;
+    if (o->shard_index >= runs) return 0;
+    return (runs - o->shard_index + o->shard_count - 1) / o->shard_count;
+}
+
+static void sd_results_set_shard(sd_results *r, const sd_results_opts *o)
+{
+    r->shard_i = o && o->shard_count > 1 ? o->shard_index : 0;
+    r->shard_n = o && o->shard_count > 1 ? o->shard_count : 1;
+    r->n_rows = sd_results_rows(r->n_runs, o);
+}
+
+static uint64_t sd_row_run(const sd_results *r, uint64_t row) { return r->shard_i + row * r->shard_n; }
 
 /* ---- digest and size ------------------------------------------------------ */
 
@@ -482,6 +503,9 @@ static int sd_results_root_attrs(sd_results *r, MPI_Comm comm, const sd_sweep *s
     H5TRY(sd_attr_str(f, "hdf5_version", h5ver), "writing hdf5_version");
     H5TRY(sd_attr_str(f, "created", created), "writing created");
     H5TRY(sd_attr_str(f, "design_digest", digest), "writing design_digest");
+    H5TRY(sd_attr_u64(f, "shard_index", r->shard_i), "writing shard_index");
+    H5TRY(sd_attr_u64(f, "shard_count", r->shard_n), "writing shard_count");
+    H5TRY(sd_attr_u64(f, "runs_total", r->n_runs), "writing runs_total");
 done:
     return rc;
 }
@@ -494,11 +518,11 @@ static int sd_results_design(sd_results *r, MPI_Comm comm, const sd_sweep *s,
     int rc = SD_OK, rank, size;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
-    uint64_t runs = sd_design_runs(d);
+    uint64_t runs = r->n_rows;
     size_t D = sd_design_dim(d);
-    hid_t g = -1, dp = -1, du = -1, dpt = -1, drep = -1, gc = -1;
+    hid_t g = -1, dp = -1, du = -1, dpt = -1, drep = -1, drun = -1, gc = -1;
     double *x = NULL, *u = NULL;
-    uint64_t *pt = NULL, *rep = NULL;
+    uint64_t *pt = NULL, *rep = NULL, *rid = NULL;
     const char **names = NULL, **units = NULL, **kinds = NULL, **scales = NULL;
     double *lower = NULL, *upper = NULL;
 
@@ -541,6 +565,9 @@ static int sd_results_design(sd_results *r, MPI_Comm comm, const sd_sweep *s,
     H5TRY(drep = sd_dataset(g, "replicate", H5T_STD_U64LE, 1, dims1, NULL, "1",
                             "replicate of each run"),
           "creating /design/replicate");
+    H5TRY(drun = sd_dataset(g, "run", H5T_STD_U64LE, 1, dims1, NULL, "1",
+                            "run id of each row (the row itself, except in a shard file)"),
+          "creating /design/run");
 
     names = sd_calloc(D + 1, sizeof *names, "parameter names");
     units = sd_calloc(D + 1, sizeof *units, "parameter units");
@@ -626,9 +653,11 @@ static int sd_results_design(sd_results *r, MPI_Comm comm, const sd_sweep *s,
     u = sd_calloc(nr * D + 1, sizeof *u, "design rows");
     pt = sd_calloc(nr + 1, sizeof *pt, "design rows");
     rep = sd_calloc(nr + 1, sizeof *rep, "design rows");
-    int local = (x && u && pt && rep) ? SD_OK : SD_ERR_NOMEM;
+    rid = sd_calloc(nr + 1, sizeof *rid, "design rows");
+    int local = (x && u && pt && rep && rid) ? SD_OK : SD_ERR_NOMEM;
     for (uint64_t i = 0; i < nr && local == SD_OK; i++) {
-        sd_design_split(d, r0 + i, &pt[i], &rep[i]);
+        rid[i] = sd_row_run(r, r0 + i);
+        sd_design_split(d, rid[i], &pt[i], &rep[i]);
         local = sd_design_point(d, pt[i], x + i * D);
         if (local == SD_OK) local = sd_design_unit(d, pt[i], u + i * D);
     }
@@ -643,11 +672,13 @@ static int sd_results_design(sd_results *r, MPI_Comm comm, const sd_sweep *s,
     H5TRY(sd_write_rows_coll(dpt, H5T_NATIVE_UINT64, r0, nr, 1, 1, pt), "writing /design/point");
     H5TRY(sd_write_rows_coll(drep, H5T_NATIVE_UINT64, r0, nr, 1, 1, rep),
           "writing /design/replicate");
+    H5TRY(sd_write_rows_coll(drun, H5T_NATIVE_UINT64, r0, nr, 1, 1, rid), "writing /design/run");
 done:
     free(x);
     free(u);
     free(pt);
     free(rep);
+    free(rid);
     free(names);
     free(units);
     free(kinds);
@@ -659,6 +690,7 @@ done:
     if (du >= 0) H5Dclose(du);
     if (dpt >= 0) H5Dclose(dpt);
     if (drep >= 0) H5Dclose(drep);
+    if (drun >= 0) H5Dclose(drun);
     if (g >= 0) H5Gclose(g);
     return rc;
 }
@@ -667,7 +699,7 @@ static int sd_results_outputs(sd_results *r, const sd_sweep *s, const sd_layout 
 {
     int rc = SD_OK;
     hid_t gr = -1, gt = -1, gs = -1, dtime = -1;
-    hsize_t runs = r->n_runs;
+    hsize_t runs = r->n_rows;
     double nan = NAN;
     uint8_t pending = SD_RUN_PENDING;
     int minus1 = -1;
@@ -808,6 +840,7 @@ static int sd_results_snapshots(sd_results *r, const sd_sweep *s, const sd_layou
     uint8_t none = 255;
     for (size_t i = 0; i < s->n_snap_runs; i++) {
         char name[64];
+        if (s->snap_runs[i] % r->shard_n != r->shard_i) continue;
         snprintf(name, sizeof name, "run_%llu", (unsigned long long)s->snap_runs[i]);
         hid_t gr = sd_group(gs, name, "snapshots of one run");
         H5TRY(gr, "creating a snapshot group");
@@ -1050,11 +1083,13 @@ int sd_results_create(const char *path, MPI_Comm comm, const sd_sweep *s,
     *out = NULL;
     MPI_Comm_rank(comm, &rank);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    SD_CALL(sd_results_precheck(path, comm, opts && opts->force,
-                                sd_results_estimate_bytes(s, d, l)));
+    uint64_t runs = sd_design_runs(d), rows = sd_results_rows(runs, opts);
+    double need = (double)sd_results_estimate_bytes(s, d, l) * (runs ? (double)rows / (double)runs : 1.0);
+    SD_CALL(sd_results_precheck(path, comm, opts && opts->force, (uint64_t)need));
 
-    sd_results *r = sd_results_new(path, sd_design_runs(d));
+    sd_results *r = sd_results_new(path, runs);
     if (!r) return SD_ERR_NOMEM;
+    sd_results_set_shard(r, opts);
     H5TRY(r->status_type = H5Tenum_create(H5T_NATIVE_UINT8), "creating the status type");
     {
         uint8_t v0 = SD_RUN_PENDING, v1 = SD_RUN_DONE, v2 = SD_RUN_FAILED;
@@ -1128,7 +1163,7 @@ void sd_results_state_free(sd_results_state *st)
 }
 
 /* A variable-length string attribute, copied into buf ("" when absent). */
-static herr_t sd_attr_read_str(hid_t obj, const char *name, char *buf, size_t n)
+herr_t sd_attr_read_str(hid_t obj, const char *name, char *buf, size_t n)
 {
     buf[0] = '\0';
     if (H5Aexists(obj, name) <= 0) return -1;
@@ -1148,7 +1183,7 @@ static herr_t sd_attr_read_str(hid_t obj, const char *name, char *buf, size_t n)
     return st;
 }
 
-static herr_t sd_attr_read_u64(hid_t obj, const char *name, uint64_t *v)
+herr_t sd_attr_read_u64(hid_t obj, const char *name, uint64_t *v)
 {
     if (H5Aexists(obj, name) <= 0) return -1;
     hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
@@ -1221,8 +1256,11 @@ done:
 }
 
 int sd_results_open(const char *path, MPI_Comm comm, const sd_sweep *s, const sd_design *d,
-                    const sd_layout *l, sd_results **out, sd_results_state *state)
+                    const sd_layout *l, const sd_results_opts *opts, sd_results **out,
+                    sd_results_state *state)
 {
+    uint8_t *st_rows = NULL;
+    uint32_t *at_rows = NULL;
     int rc = SD_OK;
     hid_t fapl = -1;
     *out = NULL;
@@ -1231,6 +1269,7 @@ int sd_results_open(const char *path, MPI_Comm comm, const sd_sweep *s, const sd
     SD_CALL(sd_results_precheck_open(path, comm));
     sd_results *r = sd_results_new(path, sd_design_runs(d));
     if (!r) return SD_ERR_NOMEM;
+    sd_results_set_shard(r, opts);
     rc = sd_results_access(r, comm, &fapl);
     if (rc != SD_OK) goto done;
     r->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
@@ -1259,12 +1298,22 @@ int sd_results_open(const char *path, MPI_Comm comm, const sd_sweep *s, const sd
                       path, digest[0] ? digest : "none", want, s->source);
         goto done;
     }
+    uint64_t si = 0, sn = 1;
+    sd_attr_read_u64(r->file, "shard_index", &si);
+    sd_attr_read_u64(r->file, "shard_count", &sn);
+    if (si != r->shard_i || sn != r->shard_n) {
+        rc = sd_error(SD_ERR_INPUT,
+                      "%s: cannot resume: the file holds shard %llu/%llu, not %llu/%llu", path,
+                      (unsigned long long)si, (unsigned long long)sn,
+                      (unsigned long long)r->shard_i, (unsigned long long)r->shard_n);
+        goto done;
+    }
     hid_t g = H5Gopen2(r->file, "design", H5P_DEFAULT);
     herr_t st = g < 0 ? -1 : sd_attr_read_u64(g, "runs", &runs);
     if (g >= 0) H5Gclose(g);
-    if (st < 0 || runs != r->n_runs) {
+    if (st < 0 || runs != r->n_rows) {
         rc = sd_error(SD_ERR_INPUT, "%s: cannot resume: the file holds %llu runs, the sweep %llu",
-                      path, (unsigned long long)runs, (unsigned long long)r->n_runs);
+                      path, (unsigned long long)runs, (unsigned long long)r->n_rows);
         goto done;
     }
     rc = sd_results_open_outputs(r, s, l);
@@ -1276,16 +1325,25 @@ int sd_results_open(const char *path, MPI_Comm comm, const sd_sweep *s, const sd
     state->n_runs = r->n_runs;
     state->status = sd_calloc(r->n_runs + 1, 1, "run status");
     state->attempts = sd_calloc(r->n_runs + 1, sizeof(uint32_t), "run attempts");
-    if (!state->status || !state->attempts) {
+    st_rows = sd_calloc(r->n_rows + 1, 1, "run status");
+    at_rows = sd_calloc(r->n_rows + 1, sizeof(uint32_t), "run attempts");
+    if (!state->status || !state->attempts || !st_rows || !at_rows) {
         rc = SD_ERR_NOMEM;
         goto done;
     }
-    H5TRY(H5Dread(r->d_status, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, state->status),
-          "reading /runs/status");
-    H5TRY(H5Dread(r->d_attempts, H5T_NATIVE_UINT32, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                  state->attempts),
-          "reading /runs/attempts");
+    if (r->n_rows) {
+        H5TRY(H5Dread(r->d_status, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, st_rows),
+              "reading /runs/status");
+        H5TRY(H5Dread(r->d_attempts, H5T_NATIVE_UINT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, at_rows),
+              "reading /runs/attempts");
+    }
+    for (uint64_t k = 0; k < r->n_rows; k++) {
+        state->status[sd_row_run(r, k)] = st_rows[k];
+        state->attempts[sd_row_run(r, k)] = at_rows[k];
+    }
 done:
+    free(st_rows);
+    free(at_rows);
     if (fapl >= 0) H5Pclose(fapl);
     int agreed;
     MPI_Allreduce(&rc, &agreed, 1, MPI_INT, MPI_MAX, comm);
@@ -1307,9 +1365,10 @@ int sd_results_write_run(sd_results *r, uint64_t run, const double *series,
 {
     int rc = SD_OK;
     char what[128];
-    if (run >= r->n_runs)
-        return sd_error(SD_ERR_INTERNAL, "%s: run %llu is beyond the %llu runs of the file",
-                        r->path, (unsigned long long)run, (unsigned long long)r->n_runs);
+    if (run >= r->n_runs || run % r->shard_n != r->shard_i)
+        return sd_error(SD_ERR_INTERNAL, "%s: run %llu is not one of the runs of the file",
+                        r->path, (unsigned long long)run);
+    uint64_t row = (run - r->shard_i) / r->shard_n;
     snprintf(what, sizeof what, "writing run %llu", (unsigned long long)run);
     errno = 0;
     if (sd_fault_write())
@@ -1317,22 +1376,22 @@ int sd_results_write_run(sd_results *r, uint64_t run, const double *series,
                         "SENDRIFT_FAULT_WRITES)", r->path, what);
     if (series)
         for (size_t i = 0; i < r->n_series; i++)
-            H5TRY(sd_write_row(r->d_series[i], H5T_NATIVE_DOUBLE, run, r->n_times, 2,
+            H5TRY(sd_write_row(r->d_series[i], H5T_NATIVE_DOUBLE, row, r->n_times, 2,
                                series + i * r->n_times),
                   what);
     if (summary)
         for (size_t i = 0; i < r->n_summary; i++)
-            H5TRY(sd_write_row(r->d_summary[i], H5T_NATIVE_DOUBLE, run, 1, 1, summary + i),
+            H5TRY(sd_write_row(r->d_summary[i], H5T_NATIVE_DOUBLE, row, 1, 1, summary + i),
                   what);
     char msg[SD_RUN_MESSAGE_LEN] = {0};
     if (message) snprintf(msg, sizeof msg, "%s", message);
-    H5TRY(sd_write_row(r->d_message, r->message_type, run, 1, 1, msg), what);
-    H5TRY(sd_write_row(r->d_wall, H5T_NATIVE_DOUBLE, run, 1, 1, &wall_seconds), what);
-    H5TRY(sd_write_row(r->d_group, H5T_NATIVE_INT, run, 1, 1, &group), what);
-    H5TRY(sd_write_row(r->d_attempts, H5T_NATIVE_UINT32, run, 1, 1, &attempts), what);
+    H5TRY(sd_write_row(r->d_message, r->message_type, row, 1, 1, msg), what);
+    H5TRY(sd_write_row(r->d_wall, H5T_NATIVE_DOUBLE, row, 1, 1, &wall_seconds), what);
+    H5TRY(sd_write_row(r->d_group, H5T_NATIVE_INT, row, 1, 1, &group), what);
+    H5TRY(sd_write_row(r->d_attempts, H5T_NATIVE_UINT32, row, 1, 1, &attempts), what);
     /* Last: the flag that says the rows above are complete. */
     uint8_t st = (uint8_t)status;
-    H5TRY(sd_write_row(r->d_status, r->status_type, run, 1, 1, &st), what);
+    H5TRY(sd_write_row(r->d_status, r->status_type, row, 1, 1, &st), what);
 done:
     return rc;
 }

@@ -354,7 +354,9 @@ static int sd_queue_build(sd_ctx *c, const sd_results_state *prev, sd_queue *q,
     }
     int rc = SD_OK;
     uint64_t n = 0;
-    for (uint64_t i = 0; i < runs && rc == SD_OK; i++) {
+    uint64_t first = c->o->shard_count > 1 ? c->o->shard_index : 0;
+    uint64_t stride = c->o->shard_count > 1 ? c->o->shard_count : 1;
+    for (uint64_t i = first; i < runs && rc == SD_OK; i += stride) {
         if (prev && prev->status) {
             q->attempts[i] = prev->attempts[i];
             if (prev->status[i] == SD_RUN_DONE) {
@@ -747,6 +749,7 @@ static void sd_ctx_free(sd_ctx *c)
 static int sd_open_results(sd_ctx *c, sd_results_state *prev)
 {
     const sd_sweep_opts *o = c->o;
+    sd_results_opts ro = {o->force, o->shard_index, o->shard_count};
     memset(prev, 0, sizeof *prev);
     if (o->resume) {
         int exists = 0;
@@ -757,13 +760,12 @@ static int sd_open_results(sd_ctx *c, sd_results_state *prev)
         }
         MPI_Bcast(&exists, 1, MPI_INT, 0, c->world);
         if (exists)
-            return sd_results_open(o->output, c->world, c->s, c->design, &c->layout,
+            return sd_results_open(o->output, c->world, c->s, c->design, &c->layout, &ro,
                                    &c->results, prev);
         if (c->rank == 0 && !o->quiet)
             fprintf(stderr, "sendrift: --resume: %s does not exist yet: starting the sweep\n",
                     o->output);
     }
-    sd_results_opts ro = {o->force};
     return sd_results_create(o->output, c->world, c->s, c->design, &c->layout, &ro, &c->results);
 }
 
@@ -850,6 +852,13 @@ int sd_sweep_run(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *o,
     sd_results_state prev;
     memset(&prev, 0, sizeof prev);
     rc = sd_agree(sd_ctx_setup(&c), comm, NULL, 0);
+    if (rc == SD_OK && o->shard_count > 1 &&
+        (o->shard_index >= o->shard_count || o->shard_count > sd_design_runs(c.design)))
+        rc = sd_error(SD_ERR_INPUT,
+                      "--shard %llu/%llu: the shard index must be below the shard count, and "
+                      "the sweep has %llu runs (at most that many shards)",
+                      (unsigned long long)o->shard_index, (unsigned long long)o->shard_count,
+                      (unsigned long long)sd_design_runs(c.design));
     if (rc == SD_OK) rc = sd_agree(sd_check_memory(&c), comm, NULL, 0);
     if (rc == SD_OK) rc = sd_agree(sd_ctx_buffers(&c), comm, NULL, 0);
     if (rc == SD_OK) rc = sd_open_results(&c, &prev);
@@ -858,7 +867,8 @@ int sd_sweep_run(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *o,
         sd_signals_restore(old);
         return rc;
     }
-    report->runs = sd_design_runs(c.design);
+    sd_results_opts ro = {o->force, o->shard_index, o->shard_count};
+    report->runs = sd_results_rows(sd_design_runs(c.design), &ro);
     report->groups = c.groups;
 
     double t0 = MPI_Wtime(), cpu0 = sd_cpu_seconds();
