@@ -157,7 +157,7 @@ check_log() {
 # allocation, 2 workers each; task 1 alone is stopped once through scancel
 # (a requeue must not touch task 0).  The node declares 8 CPUs: all fit.
 SWEEP_A="$HERE/sweeps/requeue.json" RUNS_A=100 LOG_A="$WORK/job-a.log"
-SWEEP_B="$HERE/sweeps/short.json" RUNS_B=60
+SWEEP_B="$HERE/sweeps/short.json" RUNS_B=120 RUNS_B_TASK=60
 reference "$SWEEP_A" "$WORK/ref-a.h5"
 reference "$SWEEP_B" "$WORK/ref-b.h5"
 # The script's #SBATCH lines hold (--requeue, --open-mode=append); these
@@ -169,10 +169,10 @@ job_a=$(SWEEP="$SWEEP_A" OUT="$WORK/a.h5" GRACE=15 \
     --output="$LOG_A" --chdir="$WORK" "$SCRIPT") || fail "sbatch refused the script"
 note "job A ($job_a): $RUNS_A runs, default launcher, --time=1 --signal=B:USR1@50, GRACE=15"
 job_b=$(SWEEP="$SWEEP_B" OUT="$WORK/b-%a.h5" GRACE=15 LAUNCHER=mpirun MPIRUN="$MPIEXEC" \
-    SENDRIFT_ARGS="--progress-interval 1" \
+    SENDRIFT_ARGS="--progress-interval 1 --shard %a/2" \
     sbatch --parsable --job-name=sd-array --array=0-1 --ntasks=3 --time=5 --signal=B:USR1@50 \
     --output="$WORK/job-b-%a.log" --chdir="$WORK" "$SCRIPT") || fail "sbatch refused the script"
-note "job B ($job_b, array 0-1): $RUNS_B runs each, LAUNCHER=mpirun MPIRUN=\"$MPIEXEC\", --time=5"
+note "job B ($job_b, array 0-1): $RUNS_B runs in 2 shards (--shard %a/2), LAUNCHER=mpirun MPIRUN=\"$MPIEXEC\", --time=5"
 
 raised=0 signalled=0 state_a='' state_b0='' state_b1=''
 deadline=$((SECONDS + 400))
@@ -190,7 +190,7 @@ while [ $SECONDS -lt $deadline ]; do
     fi
     # B: once task 1 has finished some runs, USR1 to its batch shell, the way
     # --signal=B:USR1 sends it.
-    if [ "$signalled" = 0 ] && grep -q "^sendrift: [0-9]*/$RUNS_B runs" "$WORK/job-b-1.log" 2>/dev/null; then
+    if [ "$signalled" = 0 ] && grep -q "^sendrift: [0-9]*/$RUNS_B_TASK runs" "$WORK/job-b-1.log" 2>/dev/null; then
         scancel --signal=USR1 --batch "${job_b}_1" || fail "scancel --signal=USR1 --batch ${job_b}_1 failed"
         signalled=1
         note "job B: USR1 sent to the batch shell of task 1 (scancel --signal=USR1 --batch ${job_b}_1)"
@@ -220,9 +220,14 @@ for task in 0 1; do
     restarts=$restarts_b0
     [ $task = 0 ] || restarts=$restarts_b1
     check_log "B, task $task" "$log" "$restarts"
-    check_results "B-$task" "$log" "$WORK/b-$task.h5" "$WORK/ref-b.h5" "$RUNS_B"
+    $CHECK count "$WORK/b-$task.h5" DONE "$RUNS_B_TASK"
     grep -q "running: $MPIEXEC -n 3" "$log" || fail "job B, task $task did not use mpirun"
 done
+# The two shards merged: the whole sweep, as one unsharded run makes it.
+"$SENDRIFT" merge "$SWEEP_B" -o "$WORK/b.h5" "$WORK/b-0.h5" "$WORK/b-1.h5" \
+    || fail "sendrift merge of the two shards failed"
+cat "$WORK/job-b-0.log" "$WORK/job-b-1.log" >"$WORK/job-b.log"
+check_results B "$WORK/job-b.log" "$WORK/b.h5" "$WORK/ref-b.h5" "$RUNS_B"
 
 # The timeline of job A, from the script's time stamps.
 echo "timeline of job A (seconds after sbatch):"
