@@ -695,6 +695,20 @@ done:
     return rc;
 }
 
+/* The handle arrays of the output datasets (all -1 until opened). */
+static int sd_results_handles(sd_results *r, const sd_sweep *s, const sd_layout *l)
+{
+    r->n_series = s->output_timeseries && l->n_times > 0 ? l->n_series : 0;
+    r->n_times = l->n_times;
+    r->n_summary = l->n_summary;
+    r->d_series = sd_calloc(r->n_series + 1, sizeof(hid_t), "dataset handles");
+    r->d_summary = sd_calloc(r->n_summary + 1, sizeof(hid_t), "dataset handles");
+    if (!r->d_series || !r->d_summary) return SD_ERR_NOMEM;
+    for (size_t i = 0; i < r->n_series; i++) r->d_series[i] = -1;
+    for (size_t i = 0; i < r->n_summary; i++) r->d_summary[i] = -1;
+    return SD_OK;
+}
+
 static int sd_results_outputs(sd_results *r, const sd_sweep *s, const sd_layout *l)
 {
     int rc = SD_OK;
@@ -721,17 +735,8 @@ static int sd_results_outputs(sd_results *r, const sd_sweep *s, const sd_layout 
                                      "how often the run was tried (--retry, --resume)"),
           "creating /runs/attempts");
 
-    r->n_series = s->output_timeseries ? l->n_series : 0;
-    r->n_times = l->n_times;
-    r->n_summary = l->n_summary;
-    r->d_series = sd_calloc(r->n_series + 1, sizeof(hid_t), "dataset handles");
-    r->d_summary = sd_calloc(r->n_summary + 1, sizeof(hid_t), "dataset handles");
-    if (!r->d_series || !r->d_summary) {
-        rc = SD_ERR_NOMEM;
-        goto done;
-    }
-    for (size_t i = 0; i < r->n_series; i++) r->d_series[i] = -1;
-    for (size_t i = 0; i < r->n_summary; i++) r->d_summary[i] = -1;
+    rc = sd_results_handles(r, s, l);
+    if (rc != SD_OK) goto done;
 
     H5TRY(gt = sd_group(r->file, "timeseries", "metrics at each output time"),
           "creating /timeseries");
@@ -1232,17 +1237,8 @@ static int sd_results_open_outputs(sd_results *r, const sd_sweep *s, const sd_la
     H5TRY(r->d_group = H5Dopen2(r->file, "runs/group", H5P_DEFAULT), "opening /runs/group");
     H5TRY(r->d_attempts = H5Dopen2(r->file, "runs/attempts", H5P_DEFAULT),
           "opening /runs/attempts");
-    r->n_series = s->output_timeseries && l->n_times > 0 ? l->n_series : 0;
-    r->n_times = l->n_times;
-    r->n_summary = l->n_summary;
-    r->d_series = sd_calloc(r->n_series + 1, sizeof(hid_t), "dataset handles");
-    r->d_summary = sd_calloc(r->n_summary + 1, sizeof(hid_t), "dataset handles");
-    if (!r->d_series || !r->d_summary) {
-        rc = SD_ERR_NOMEM;
-        goto done;
-    }
-    for (size_t i = 0; i < r->n_series; i++) r->d_series[i] = -1;
-    for (size_t i = 0; i < r->n_summary; i++) r->d_summary[i] = -1;
+    rc = sd_results_handles(r, s, l);
+    if (rc != SD_OK) goto done;
     for (size_t i = 0; i < r->n_series; i++) {
         snprintf(name, sizeof name, "timeseries/%s", l->series[i].name);
         H5TRY(r->d_series[i] = H5Dopen2(r->file, name, H5P_DEFAULT), name);
