@@ -30,6 +30,7 @@ enum { SD_TAG_REPORT = 101, SD_TAG_ASSIGN = 102, SD_TAG_ABANDON = 103 };
 #define SD_STOP (-1LL)          /* no more runs                              */
 #define SD_STOP_ABANDONED (-2LL) /* no more runs; an abandon message was sent */
 #define SD_NONE (-1LL)
+#define SD_SPIN 100e-6           /* seconds the controller polls after a message */
 
 /* What a leader tells the controller about its last run. */
 typedef struct {
@@ -498,7 +499,7 @@ static int sd_controller(sd_ctx *c, sd_queue *q, sd_progress *pr, int fatal_in)
         abreq[g] = MPI_REQUEST_NULL;
     }
     int active = G, nbusy = 0, abandon_token = 0;
-    double stop_at = 0;
+    double stop_at = 0, last_msg = 0;
     long ns = 1000;
     while (active > 0) {
         if (sd_stop_signal && stop_at == 0) {
@@ -518,11 +519,15 @@ static int sd_controller(sd_ctx *c, sd_queue *q, sd_progress *pr, int fatal_in)
         MPI_Testsome(G, req, &outcount, idx, MPI_STATUSES_IGNORE);
         if (outcount == MPI_UNDEFINED) break;
         if (outcount == 0) {
-            sd_nap(&ns, 1000000); /* nothing yet: sleep, up to 1 ms */
+            /* Nothing yet.  Right after a message the next one often follows
+             * within microseconds (short runs): poll for SD_SPIN seconds,
+             * then sleep, longer and longer, up to 1 ms. */
+            if (sd_now() - last_msg > SD_SPIN) sd_nap(&ns, 1000000);
             sd_progress_update(pr, q->done, q->failed);
             continue;
         }
         ns = 1000;
+        last_msg = sd_now();
         for (int k = 0; k < outcount; k++) {
             int g = idx[k];
             if (busy[g]) nbusy--;
