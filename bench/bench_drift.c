@@ -60,6 +60,7 @@
 #include "sendrift/grid.h"
 #include "sendrift/halo.h"
 #include "sendrift/model.h"
+#include "stream.h"
 
 static int rank, nranks;
 
@@ -102,46 +103,6 @@ static stamp now(void)
 }
 
 /* ---- STREAM triad ------------------------------------------------------------ */
-
-/* a = b + s c on every rank at once, three arrays of `bytes` in all per rank;
- * the aggregate bandwidth in GB/s (24 bytes per element, STREAM's
- * convention: no write-allocate), best of 5 after a warm-up.  The same
- * kernel as bench_fields.c. */
-static double stream_triad(size_t bytes)
-{
-    size_t n = bytes / 24;
-    if (n < 1024) n = 1024;
-    double *a = malloc(n * sizeof(double)), *b = malloc(n * sizeof(double)),
-           *c = malloc(n * sizeof(double));
-    if (!a || !b || !c) {
-        fprintf(stderr, "bench_drift: no memory for the triad\n");
-        MPI_Abort(MPI_COMM_WORLD, 1);
-    }
-    for (size_t i = 0; i < n; i++) {
-        a[i] = 0;
-        b[i] = 1.0 + (double)(i % 7);
-        c[i] = 2.0;
-    }
-    double best = 1e30;
-    int inner = (int)(200000000 / (24 * n)) + 1; /* small arrays: ~10 ms each */
-    for (int rep = 0; rep < 6; rep++) {
-        MPI_Barrier(MPI_COMM_WORLD);
-        double t0 = MPI_Wtime();
-        for (int r = 0; r < inner; r++) {
-            const double s = 3.0 + rep + r;
-            for (size_t i = 0; i < n; i++) a[i] = b[i] + s * c[i];
-        }
-        double t = (MPI_Wtime() - t0) / inner;
-        MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-        if (rep > 0 && t < best) best = t;
-    }
-    volatile double sink = a[n / 2];
-    (void)sink;
-    free(a);
-    free(b);
-    free(c);
-    return 24.0 * (double)n * nranks / best / 1e9;
-}
 
 /* ---- Parameters ------------------------------------------------------------------ */
 
@@ -564,8 +525,8 @@ static void run_case(const bench_case *c, int reps, int phases, int speedup, siz
      * level's b, r, diag, 1/diag, coarse levels (5 arrays on 1/3 or 1/7). */
     double ws = sites / nranks * (2 + 64 + 32 + 40.0 / (c->dim == 2 ? 3 : 7));
     double la0 = loadavg();
-    double triad0 = stream_triad(mb * 1024 * 1024);
-    double triad_ws = stream_triad((size_t)ws);
+    double triad0 = sd_bench_stream_triad(mb * 1024 * 1024);
+    double triad_ws = sd_bench_stream_triad((size_t)ws);
 
     model_result mr = {0};
     double tbest = 1e300, tworst = 0, tsum = 0, cbest = 1e300, tcreate = 0;
@@ -599,7 +560,7 @@ static void run_case(const bench_case *c, int reps, int phases, int speedup, siz
     }
     phase_result pr;
     if (phases) phases_run(c, &mr, &pr);
-    double triad1 = stream_triad(mb * 1024 * 1024);
+    double triad1 = sd_bench_stream_triad(mb * 1024 * 1024);
     double la1 = loadavg();
     free(mr.rows);
 

@@ -20,6 +20,7 @@
 #include "sendrift/error.h"
 #include "sendrift/fields.h"
 #include "sendrift/grid.h"
+#include "stream.h"
 
 static int rank, nranks;
 
@@ -29,46 +30,6 @@ static void die(const char *what)
     if (rank == 0) fprintf(stderr, "bench_fields: %s: %s\n", what, sd_error_message());
     MPI_Finalize();
     exit(1);
-}
-
-/* STREAM triad a = b + s c on every rank at once, three arrays of `bytes`
- * in all per rank; returns the aggregate bandwidth in GB/s (24 bytes per
- * element, STREAM's convention), best of 5 after a warm-up. */
-static double stream_triad(size_t bytes)
-{
-    size_t n = bytes / 24;
-    if (n < 1024) n = 1024;
-    double *a = malloc(n * sizeof(double)), *b = malloc(n * sizeof(double)),
-           *c = malloc(n * sizeof(double));
-    if (!a || !b || !c) {
-        fprintf(stderr, "bench_fields: no memory for the triad\n");
-        MPI_Abort(MPI_COMM_WORLD, 1);
-    }
-    for (size_t i = 0; i < n; i++) {
-        a[i] = 0;
-        b[i] = 1.0 + (double)(i % 7);
-        c[i] = 2.0;
-    }
-    double best = 1e30;
-    /* Small arrays: repeat inside the timing so that it lasts ~10 ms. */
-    int inner = (int)(200000000 / (24 * n)) + 1;
-    for (int rep = 0; rep < 6; rep++) {
-        MPI_Barrier(MPI_COMM_WORLD);
-        double t0 = MPI_Wtime();
-        for (int r = 0; r < inner; r++) {
-            const double s = 3.0 + rep + r;
-            for (size_t i = 0; i < n; i++) a[i] = b[i] + s * c[i];
-        }
-        double t = (MPI_Wtime() - t0) / inner;
-        MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-        if (rep > 0 && t < best) best = t;
-    }
-    volatile double sink = a[n / 2];
-    (void)sink;
-    free(a);
-    free(b);
-    free(c);
-    return 24.0 * (double)n * nranks / best / 1e9;
 }
 
 /* Bytes a V(pre, post) cycle moves, counting each array a kernel streams
@@ -130,8 +91,8 @@ static void bench_case(int dim, int N, int steps, size_t mb)
      * diag, 1/diag on all levels: ~5 x 8 x 4/3 or 8/7 bytes per cell), which
      * may live in cache for the smaller grids. */
     double ws = 40.0 * fine * (dim == 2 ? 4.0 / 3 : 8.0 / 7);
-    double triad = stream_triad(mb * 1024 * 1024);
-    double triad_ws = stream_triad((size_t)ws);
+    double triad = sd_bench_stream_triad(mb * 1024 * 1024);
+    double triad_ws = sd_bench_stream_triad((size_t)ws);
     if (rank == 0) {
         printf("\n%d-D %d^%d = %.3g cells on %d ranks (%d x %d x %d), %d levels, dx %g um, "
                "dt %g h\n",

@@ -29,7 +29,7 @@ import warnings
 
 import numpy as np
 
-from .results import ResultError
+from .results import ResultError, over_time_info
 from .sobol import DEFAULT_CONF_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED, z_value
 
 
@@ -189,14 +189,6 @@ def analyze_timeseries(rf, metric, num_resamples=DEFAULT_RESAMPLES,
         dropped_unfinished = b["dropped_unfinished"]
         for k in out:
             out[k][t] = S[k]
-    out["time"] = rf.time[tidx]
-    out["time_index"] = tidx
-    out["time_units"] = rf.time_units
-    out["names"] = rf.param_names
-    out["metric"] = metric
-    out["units"] = rf.metric_info(metric, series=True)["units"]
+    out.update(over_time_info(rf, metric, tidx, T, used, dropped_unfinished))
     out["delta"] = delta
-    out["blocks"] = {"total": int(T), "used_per_time": used,
-                     "dropped_unfinished": int(dropped_unfinished),
-                     "dropped_nonfinite_per_time": (T - dropped_unfinished - used)}
     return out

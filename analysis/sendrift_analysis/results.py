@@ -63,6 +63,23 @@ def _num(v, default=None):
         return default
 
 
+def over_time_info(rf, metric, tidx, total, used, dropped_unfinished):
+    """What every over-time analysis returns beside its indices: the times,
+    the parameter names, the metric and its units, and how many blocks
+    (Saltelli blocks or Morris trajectories) were used and dropped."""
+    return {
+        "time": rf.time[tidx],
+        "time_index": tidx,
+        "time_units": rf.time_units,
+        "names": rf.param_names,
+        "metric": metric,
+        "units": rf.metric_info(metric, series=True)["units"],
+        "blocks": {"total": int(total), "used_per_time": used,
+                   "dropped_unfinished": int(dropped_unfinished),
+                   "dropped_nonfinite_per_time": (total - dropped_unfinished - used)},
+    }
+
+
 class Param:
     """One swept parameter: name, unit, kind (range/values/choices), scale
     (lin/log/""), lower, upper and, for a categorical parameter, choices."""

@@ -37,7 +37,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from .results import ResultError
+from .results import ResultError, over_time_info
 
 DEFAULT_SEED = 1
 DEFAULT_RESAMPLES = 100
@@ -230,14 +230,6 @@ def analyze_timeseries(rf, metric, num_resamples=DEFAULT_RESAMPLES,
             out = {k: np.full((T,) + np.shape(a), np.nan) for k, a in S.items()}
         for k, a in S.items():
             out[k][t] = a
-    out["time"] = rf.time[tidx]
-    out["time_index"] = tidx
-    out["time_units"] = rf.time_units
-    out["names"] = rf.param_names
-    out["metric"] = metric
-    out["units"] = rf.metric_info(metric, series=True)["units"]
+    out.update(over_time_info(rf, metric, tidx, N, used, dropped_unfinished))
     out["second_order"] = so
-    out["blocks"] = {"total": int(N), "used_per_time": used,
-                     "dropped_unfinished": int(dropped_unfinished),
-                     "dropped_nonfinite_per_time": (N - dropped_unfinished - used)}
     return out

@@ -54,6 +54,9 @@ typedef enum {
     SD_DESIGN_RANDOM = 5  /* "samples" independent uniform points           */
 } sd_design_type;
 
+/* "grid", "list", "lhs", "sobol", "morris", "random" ("unknown" otherwise). */
+const char *sd_design_type_name(sd_design_type t);
+
 typedef struct {
     sd_design_type type;
     uint64_t samples;        /* LHS, SOBOL (base points N), RANDOM          */

@@ -33,4 +33,10 @@ void sd_progress_destroy(sd_progress **p);
 /* "1 h 02 min", "3 min 05 s", "12.3 s" */
 void sd_format_duration(double seconds, char *buf, size_t n);
 
+/* "28.6 MiB", "256.0 KiB", "88.8 PiB" */
+void sd_format_bytes(double bytes, char *buf, size_t n);
+
+/* Seconds on a monotonic clock. */
+double sd_now(void);
+
 #endif

@@ -12,6 +12,7 @@
 #include "sendrift/error.h"
 #include "sendrift/merge.h"
 #include "sendrift/model.h"
+#include "sendrift/progress.h"
 #include "sendrift/results.h"
 #include "sendrift/sweep.h"
 #include "sendrift/version.h"
@@ -133,23 +134,6 @@ static int cmd_models(int argc, char **argv)
     return SD_EXIT_OK;
 }
 
-static const char *design_name(sd_design_type t)
-{
-    static const char *const names[] = {"grid", "list", "lhs", "sobol", "morris", "random"};
-    return names[t];
-}
-
-static void human_bytes(double b, char *buf, size_t n)
-{
-    const char *u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    int i = 0;
-    while (b >= 1024 && i < 4) {
-        b /= 1024;
-        i++;
-    }
-    snprintf(buf, n, "%.1f %s", b, u[i]);
-}
-
 static int cmd_check(int argc, char **argv)
 {
     int all = 0;
@@ -190,11 +174,11 @@ static int cmd_check(int argc, char **argv)
     if (sd_rank == 0) {
         size_t D = sd_design_dim(d);
         char size[32];
-        human_bytes((double)sd_results_estimate_bytes(s, d, &l), size, sizeof size);
+        sd_format_bytes((double)sd_results_estimate_bytes(s, d, &l), size, sizeof size);
         printf("%s: valid\n", path);
         printf("name:        %s\n", s->name);
         printf("model:       %s\n", s->model->name);
-        printf("design:      %s", design_name(s->design.type));
+        printf("design:      %s", sd_design_type_name(s->design.type));
         if (s->design.type == SD_DESIGN_SOBOL)
             printf(" (N = %llu base points, %s, skip %llu)",
                    (unsigned long long)s->design.samples,

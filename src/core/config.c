@@ -529,6 +529,11 @@ static const char *const cfg_design_names[] = {"grid", "list", "lhs", "sobol", "
                                                "random"};
 #define CFG_N_DESIGNS 6
 
+const char *sd_design_type_name(sd_design_type t)
+{
+    return (unsigned)t < CFG_N_DESIGNS ? cfg_design_names[t] : "unknown";
+}
+
 /* Keys allowed in "design" for each type (indexed by sd_design_type). */
 static const char *const cfg_design_keys[CFG_N_DESIGNS][4] = {
     {"type"},

@@ -145,19 +145,6 @@ static uint64_t sd_mul_ovf(uint64_t a, uint64_t b, int *ovf)
     return a * b;
 }
 
-static const char *sd_design_type_name(sd_design_type t)
-{
-    switch (t) {
-    case SD_DESIGN_GRID: return "grid";
-    case SD_DESIGN_LIST: return "list";
-    case SD_DESIGN_LHS: return "lhs";
-    case SD_DESIGN_SOBOL: return "sobol";
-    case SD_DESIGN_MORRIS: return "morris";
-    case SD_DESIGN_RANDOM: return "random";
-    }
-    return "unknown";
-}
-
 /* ---------------------------------------------------------------------- */
 /* Sobol' direction numbers                                               */
 

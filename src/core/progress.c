@@ -15,7 +15,7 @@ struct sd_progress {
     uint64_t total, done_before, failed_before, done, failed;
 };
 
-static double sd_now(void)
+double sd_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -33,6 +33,17 @@ void sd_format_duration(double s, char *buf, size_t n)
     } else {
         snprintf(buf, n, "%d h %02d min", (int)(s / 3600), (int)fmod(s / 60, 60));
     }
+}
+
+void sd_format_bytes(double b, char *buf, size_t n)
+{
+    static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int i = 0;
+    while (b >= 1024 && i < 6) {
+        b /= 1024;
+        i++;
+    }
+    snprintf(buf, n, "%.1f %s", b, unit[i]);
 }
 
 sd_progress *sd_progress_create(FILE *out, uint64_t total, uint64_t done_before,

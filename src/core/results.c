@@ -23,6 +23,7 @@
 
 #include "resultsimpl.h"
 #include "sendrift/error.h"
+#include "sendrift/progress.h"
 #include "sendrift/version.h"
 
 #define SD_FORMAT_VERSION 1
@@ -361,29 +362,29 @@ uint64_t sd_results_estimate_bytes(const sd_sweep *s, const sd_design *d,
     return runs * per_run + snaps + 64 * 1024 + strlen(s->text);
 }
 
-uint64_t sd_results_free_bytes(const char *path)
+/* The directory part of path ("." when it has none). */
+static void sd_dirname(const char *path, char *dir, size_t n)
 {
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
+    snprintf(dir, n, "%s", path);
     char *slash = strrchr(dir, '/');
     if (!slash)
-        snprintf(dir, sizeof dir, ".");
+        snprintf(dir, n, ".");
     else if (slash == dir)
         dir[1] = '\0';
     else
         *slash = '\0';
+}
+
+uint64_t sd_results_free_bytes(const char *path)
+{
+    char dir[4096];
+    sd_dirname(path, dir, sizeof dir);
     struct statvfs v;
     if (statvfs(dir, &v) != 0) return UINT64_MAX;
     return (uint64_t)v.f_bavail * (uint64_t)v.f_frsize;
 }
 
 /* ---- creation ----------------------------------------------------------- */
-
-static const char *sd_design_type_name(sd_design_type t)
-{
-    static const char *const names[] = {"grid", "list", "lhs", "sobol", "morris", "random"};
-    return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "unknown";
-}
 
 static const char *sd_axis_kind_name(sd_axis_kind k)
 {
@@ -392,17 +393,6 @@ static const char *sd_axis_kind_name(sd_axis_kind k)
 
 /* Rank 0 decides whether the file may be created; every rank learns the
  * answer and the same message. */
-static void sd_human(double b, char *buf, size_t n)
-{
-    const char *u[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-    int i = 0;
-    while (b >= 1024 && i < 5) {
-        b /= 1024;
-        i++;
-    }
-    snprintf(buf, n, "%.1f %s", b, u[i]);
-}
-
 static int sd_results_precheck(const char *path, MPI_Comm comm, int force, uint64_t need)
 {
     int rank;
@@ -425,14 +415,7 @@ static int sd_results_precheck(const char *path, MPI_Comm comm, int force, uint6
         }
         if (code == SD_OK) {
             char dir[4096];
-            snprintf(dir, sizeof dir, "%s", path);
-            char *slash = strrchr(dir, '/');
-            if (!slash)
-                snprintf(dir, sizeof dir, ".");
-            else if (slash == dir)
-                dir[1] = '\0';
-            else
-                *slash = '\0';
+            sd_dirname(path, dir, sizeof dir);
             if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
                 code = SD_ERR_IO;
                 snprintf(msg, sizeof msg, "%.900s: directory %.900s does not exist", path, dir);
@@ -444,8 +427,8 @@ static int sd_results_precheck(const char *path, MPI_Comm comm, int force, uint6
                 uint64_t avail = sd_results_free_bytes(path);
                 if (avail != UINT64_MAX && need > avail) {
                     char a[32], b[32];
-                    sd_human((double)need, a, sizeof a);
-                    sd_human((double)avail, b, sizeof b);
+                    sd_format_bytes((double)need, a, sizeof a);
+                    sd_format_bytes((double)avail, b, sizeof b);
                     code = SD_ERR_IO;
                     snprintf(msg, sizeof msg,
                              "%.900s: the result file needs about %s, but only %s are free "

@@ -98,13 +98,6 @@ static const char *sd_signal_name(int sig)
     }
 }
 
-static double sd_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void sd_nap(long *ns, long max)
 {
     struct timespec ts = {0, *ns};
@@ -640,17 +633,6 @@ static double sd_available_memory(void)
     return avail;
 }
 
-static void sd_human(double b, char *buf, size_t n)
-{
-    const char *u[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    int i = 0;
-    while (b >= 1024 && i < 6) {
-        b /= 1024;
-        i++;
-    }
-    snprintf(buf, n, "%.1f %s", b, u[i]);
-}
-
 /* Refuse, before the result file or any run buffer exists, a sweep whose
  * ranks would need more memory on a node than the node has. */
 static int sd_check_memory(sd_ctx *c)
@@ -688,9 +670,9 @@ static int sd_check_memory(sd_ctx *c)
     int rc = SD_OK;
     if (node_need > avail) {
         char need[32], have[32], per[32];
-        sd_human(node_need, need, sizeof need);
-        sd_human(avail, have, sizeof have);
-        sd_human(node_model, per, sizeof per);
+        sd_format_bytes(node_need, need, sizeof need);
+        sd_format_bytes(avail, have, sizeof have);
+        sd_format_bytes(node_model, per, sizeof per);
         rc = sd_error(SD_ERR_NOMEM,
                       "the sweep needs about %s of memory on a node (%d ranks; the largest "
                       "run needs %s per rank), but only %s are available: use fewer ranks "
