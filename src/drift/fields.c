@@ -94,6 +94,7 @@ int sd_fields_rates(double L_um, double t_half_h, double *lambda, double *D)
 
 typedef struct {
     int n[3];
+    int width[3];   /* total width in level-0 cells: the same on every level */
     int *W[3];      /* widths in level-0 cells */
     double *X[3];   /* centroids in level-0 cells */
 } level_geom;
@@ -126,6 +127,7 @@ static int geom_fill(level_geom *G, const level_geom *F, int l, const int n[3])
             G->X[a][I] = edge + 0.5 * w;
             edge += w;
         }
+        G->width[a] = edge;
     }
     return SD_OK;
 }
@@ -294,7 +296,10 @@ static int setup_prolong(mg_level *L, const level_geom *GF, const level_geom *GC
         L->pr.fln[a] = fb->ln[a];
         if (a >= fb->dim) continue;
         int ln = fb->ln[a], NC = GC->n[a];
-        double period = fb->n[a]; /* in level-0 cells: the total width */
+        /* The period of a periodic axis, in the units of the centroids X
+         * (level-0 cells): the total width, not this level's cell count
+         * fb->n[a] (equal only on level 0). */
+        double period = GC->width[a];
         L->pidx[a] = sd_malloc(sizeof(int) * 2 * (size_t)ln, "multigrid prolongation");
         L->pw[a] = sd_malloc(sizeof(double) * 2 * (size_t)ln, "multigrid prolongation");
         if (!L->pidx[a] || !L->pw[a]) return SD_ERR_NOMEM;
@@ -322,6 +327,11 @@ static int setup_prolong(mg_level *L, const level_geom *GF, const level_geom *GC
                 if (ok) {
                     nb = q;
                     w = (xf - XP) / (Xq - XP);
+                    /* A fine centroid lies between its parent's and the
+                     * neighbour's: anything else is a broken geometry. */
+                    if (!(w >= 0 && w <= 1))
+                        return sd_error(SD_ERR_INTERNAL,
+                                        "multigrid: prolongation weight %g outside [0, 1]", w);
                 }
             }
             L->pidx[a][2 * i] = P - cb->lo[a];
