@@ -61,7 +61,8 @@ typedef struct {
     sd_design_type type;
     uint64_t samples;        /* LHS, SOBOL (base points N), RANDOM          */
     int second_order;        /* SOBOL: include BA_i blocks                  */
-    uint64_t skip;           /* SOBOL: Sobol points skipped (default 0)     */
+    uint64_t skip;           /* SOBOL: Sobol points skipped (default, as
+                                SALib: max(N, 16))                          */
     uint64_t trajectories;   /* MORRIS                                      */
     uint32_t levels;         /* MORRIS (default 4)                          */
 } sd_design_spec;
@@ -89,6 +90,8 @@ typedef struct {
     uint64_t seed;           /* default 0                                   */
     char *output_file;       /* output.file (NULL: none given)              */
     int output_timeseries;   /* output.timeseries (default 1)               */
+    double run_timeout;      /* run_timeout: seconds a run may take (0: no
+                                limit)                                      */
     uint64_t *snap_runs;     /* output.snapshots.runs: run ids (sorted)     */
     size_t n_snap_runs;
     double *snap_times;      /* output.snapshots.times: output times        */
@@ -117,6 +120,16 @@ int sd_sweep_base_params(const sd_sweep *s, sd_paramset *out);
 int sd_sweep_run_params(const sd_sweep *s, const double *x, sd_paramset *out);
 
 void sd_paramset_free(sd_paramset *p);
+
+/* Longest "name" of a sweep, in bytes: it names the default result file. */
+#define SD_SWEEP_NAME_MAX 200
+
+/* The result file used when neither -o nor output.file gives one: the
+ * sweep's name with ".h5", in the current directory.  Every byte other than
+ * a letter, a digit, '-', '_' and '.' becomes '_', and so does a leading '.',
+ * so that the name never leaves the directory ("../x" gives "_._x.h5") nor
+ * hides the file. */
+void sd_sweep_default_output(const sd_sweep *s, char *buf, size_t n);
 
 /* Largest sweep file sd_sweep_load reads (64 MiB). */
 #define SD_SWEEP_MAX_BYTES ((uint64_t)64 << 20)

@@ -17,6 +17,11 @@
 typedef struct sd_design sd_design;
 
 int sd_design_create(const sd_sweep *s, sd_design **out);
+
+/* Bytes sd_design_create allocates for the design's tables on every rank
+ * (the lhs permutations; 0 for the other designs), computed from the sweep
+ * alone, so that a design too large to hold is refused before it is made. */
+double sd_design_table_bytes(const sd_sweep *s);
 void sd_design_destroy(sd_design **d);
 
 uint64_t sd_design_points(const sd_design *d);
@@ -40,6 +45,34 @@ void sd_design_split(const sd_design *d, uint64_t run, uint64_t *point,
  * block_size - 1 = B.  Returns the block size, or 0 for other designs. */
 uint64_t sd_design_saltelli_role(const sd_design *d, uint64_t point,
                                  uint64_t *block, uint64_t *role);
+
+/* Sobol/Saltelli: whether the design has identical points, exactly and
+ * cheaply (O(32^2 D) word operations, independent of N; it allocates
+ * 260 D bytes).  *count = the number of base points j (0 <= j < N) whose A
+ * row equals its B row in the unit cube; such a block is degenerate: all
+ * its block-size points are the same point, f(A) = f(B) and the block adds
+ * nothing to the index estimators but a zero.  *first = the smallest such
+ * j, UINT64_MAX when there is none.  With skip 0 (or 1) base points 0 and 1
+ * (0 only) always are (Sobol' points 0 and 1 are all 0 and all 1/2); for
+ * D >= 2 those are the only ones in the whole sequence (checked with this
+ * function over all 2^32 indices for D = 2..300 and every 31st D up to
+ * 10600), so any skip >= 2, the default included, has none.  D = 1 still
+ * has some: the first two Sobol' dimensions agree at about sqrt(N) of N
+ * indices (65536 of the 2^32).
+ * For other designs *count = 0, *first = UINT64_MAX (not checked: grid and
+ * list points are distinct, lhs and random ones almost surely; points that
+ * only coincide after the map onto INT, values or choices axes are not
+ * counted for any design).  Either pointer may be NULL.  Returns SD_OK, or
+ * SD_ERR_NOMEM / SD_ERR_INTERNAL (d NULL) with a message. */
+int sd_design_duplicates(const sd_design *d, uint64_t *count, uint64_t *first);
+
+/* The default design.skip of a sobol sweep with N = samples base points:
+ * SALib's saltelli.sample default, the smallest power of two >= N and at
+ * least 16 (for N = 2^k, max(N, 16)).  It steps over Sobol' points 0 and 1,
+ * whose A and B halves are equal, and keeps the N points used a whole
+ * aligned 2^k block of the sequence.  The sweep parser applies it when the
+ * file gives no "skip"; an explicit skip (0 included) is used as given. */
+uint64_t sd_sobol_default_skip(uint64_t samples);
 
 /* The unscrambled Sobol sequence (Joe & Kuo 2008 direction numbers, as in
  * SALib and scipy): coordinate dim (0-based) of point index i.  Fails for

@@ -19,7 +19,8 @@ typedef enum {
     SD_ERR_NOMEM = 5,    /* allocation failed or would exceed memory        */
     SD_ERR_MODEL = 6,    /* a model run failed (NaN, divergence, ...)       */
     SD_ERR_INTERNAL = 7, /* a bug: an invariant did not hold                */
-    SD_ERR_INTERRUPTED = 8 /* stopped by a signal before it finished        */
+    SD_ERR_INTERRUPTED = 8, /* stopped by a signal before it finished       */
+    SD_ERR_TIMEOUT = 9   /* a run went past its time limit (--run-timeout)  */
 } sd_err;
 
 /* Record a printf-style message for code and return code. */

@@ -103,11 +103,22 @@ int sd_snapshot_write(sd_snapshot *w, size_t field, const void *data, const int 
 
 void sd_layout_free(sd_layout *l);
 
+/* Whether a run should go on: asked by a model between its time steps, and
+ * by the sweep at every output time.  Collective over the run's group: every
+ * rank asks at the same step, and all get the same answer.  SD_OK: go on.
+ * Otherwise the run must stop at once, and advance returns the code (the
+ * message is set): SD_ERR_INTERRUPTED after a stop signal and its grace
+ * period, SD_ERR_TIMEOUT past the run's time limit.  A NULL poll always
+ * answers SD_OK (a model used outside a sweep). */
+typedef struct sd_run_poll sd_run_poll;
+int sd_run_poll_check(sd_run_poll *poll);
+
 typedef struct {
     uint64_t run;            /* run id                                      */
     uint64_t point;          /* design point                                */
     uint64_t replicate;      /* replicate of that point                     */
     uint64_t seed;           /* the sweep's seed                            */
+    sd_run_poll *poll;       /* ask between steps (may be NULL)             */
 } sd_run_info;
 
 typedef struct sd_model_class {

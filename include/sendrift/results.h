@@ -46,17 +46,31 @@ typedef struct {
 
 void sd_results_state_free(sd_results_state *st);
 
+/* A result file is built as PATH.partial and renamed to PATH once set up. */
+#define SD_RESULTS_TEMP_SUFFIX ".partial"
+
+/* SD_ERR_INPUT, with a message, for a result-file name the file system or
+ * MPI-IO cannot take: empty, a name past NAME_MAX (255 bytes) counting the
+ * ".partial" it is built under, a path past PATH_MAX (4096).  No I/O. */
+int sd_results_check_name(const char *path);
+
 /* Create path on comm (collective) and write the sweep's metadata and the
  * whole /design.  Fails with a clear message, on every rank, when the file
- * exists (unless force) or cannot be created. */
+ * exists (unless force), is not a regular file, or cannot be created.
+ * When force replaces an existing file, the new one stays PATH.partial until
+ * sd_results_close, so that the old file is kept until the new one is
+ * finished; otherwise it is at PATH as soon as it is set up. */
 int sd_results_create(const char *path, MPI_Comm comm, const sd_sweep *s,
                       const sd_design *d, const sd_layout *layout,
                       const sd_results_opts *opts, sd_results **out);
 
 /* Open an existing result file to continue its sweep (collective).  Fails,
  * on every rank, when the file is not a complete sendrift result file or was
- * made from a different design (the digests differ).  Every rank receives
- * the status and attempts of every run. */
+ * made from a different design (the digests differ); a refused file is left
+ * byte for byte as it was.  Every rank receives the status and attempts of
+ * every run.  When PATH.partial holds an unfinished replacement of PATH
+ * (a --force sweep that was killed) for this same sweep, that file is the
+ * one continued, and it replaces PATH at sd_results_close. */
 int sd_results_open(const char *path, MPI_Comm comm, const sd_sweep *s,
                     const sd_design *d, const sd_layout *layout,
                     const sd_results_opts *opts, sd_results **out,
@@ -84,8 +98,18 @@ int sd_results_snapshot_close(sd_snapshot **w);
 /* Make everything written so far durable (collective). */
 int sd_results_flush(sd_results *r);
 
-/* Close (collective); *r becomes NULL even on error. */
+/* Close (collective); *r becomes NULL even on error.  A file still under
+ * its temporary name (see sd_results_create) then replaces the old one. */
 int sd_results_close(sd_results **r);
+
+/* Close (collective) without replacing an old file: a file still under its
+ * temporary name stays there (its finished runs kept, for --resume), and
+ * the caller says so (sd_results_temp_name).  For a sweep that failed. */
+int sd_results_close_keep_old(sd_results **r);
+
+/* The temporary name the file lives under while it replaces an older file
+ * (see sd_results_create), or NULL when it is at its path. */
+const char *sd_results_temp_name(const sd_results *r);
 
 /* The digest of everything that fixes a sweep's runs and their outputs:
  * model, fixed parameters, axes, design, replicates, seed, output layout. */

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "sendrift/config.h"
+#include "sendrift/design.h"
 
 typedef struct {
     const char *output;       /* result file path                           */
@@ -26,6 +27,9 @@ typedef struct {
     int retry;                /* re-attempt a failed run up to this often   */
     double grace;             /* seconds running runs may take after a stop
                                  signal before they are abandoned           */
+    double run_timeout;       /* seconds a run may take before it is stopped
+                                 and recorded FAILED ("timeout"); 0: the
+                                 sweep file's run_timeout, or no limit      */
     uint64_t shard_index;     /* --shard I/N: run only the runs with        */
     uint64_t shard_count;     /* run % N == I, into a file of their own     */
 } sd_sweep_opts;
@@ -58,6 +62,14 @@ typedef struct {
  * the same code on every rank. */
 int sd_sweep_run(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *opts,
                  sd_sweep_report *report);
+
+/* Everything sd_sweep_run checks before its first run that does not depend
+ * on the ranks or the output file (collective): the model's outputs, the
+ * design, snapshots against output times, memory.  `check` uses it, so that
+ * it accepts exactly what `run` would start.  On success the caller owns
+ * *design (sd_design_destroy) and *layout (sd_layout_free). */
+int sd_sweep_check(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *opts,
+                   sd_design **design, sd_layout *layout);
 
 /* How ranks are laid out: groups of P after the controller. */
 int sd_sweep_layout(int world_size, int P, int *groups, int *idle, char *msg,

@@ -1,11 +1,15 @@
 /* sendrift: the command line.  It parses arguments and calls the library. */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <hdf5.h>
 #include <math.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "sendrift/config.h"
 #include "sendrift/design.h"
@@ -33,7 +37,7 @@ static void usage(FILE *out)
     fputs("Usage: mpirun -n N sendrift run SWEEP.json [-o OUT.h5] [options]\n"
           "       sendrift check SWEEP.json [--all]\n"
           "       sendrift merge SWEEP.json -o OUT.h5 [--force] SHARD.h5...\n"
-          "       sendrift models [NAME]\n"
+          "       sendrift models [NAME] [--json]\n"
           "       sendrift --help | --version\n"
           "\n"
           "Commands:\n"
@@ -41,7 +45,8 @@ static void usage(FILE *out)
           "           Rank 0 hands out runs; the other ranks form worker groups.\n"
           "  check    validate the sweep file and print the expanded design (runs,\n"
           "           parameters, ranges, estimated output size) without running.\n"
-          "  models   list the models and their parameters (with units and ranges).\n"
+          "  models   list the models and their parameters (with units and ranges);\n"
+          "           --json prints the same as JSON, for programs.\n"
           "  merge    merge the files of `run --shard I/N` into one result file; runs\n"
           "           no shard finished stay PENDING (finish them with run --resume).\n"
           "\n"
@@ -60,6 +65,11 @@ static void usage(FILE *out)
           "                            --resume, runs that failed before are retried too)\n"
           "      --grace S             after SIGTERM/SIGUSR1/SIGINT, let running runs\n"
           "                            finish for S seconds (60) before abandoning them\n"
+          "                            (within one model step; a second signal abandons\n"
+          "                            them at once)\n"
+          "      --run-timeout S       stop a run that takes longer than S seconds and\n"
+          "                            record it FAILED (\"timeout\"); the sweep goes on\n"
+          "                            (default: run_timeout of the sweep file, else none)\n"
           "      --shard I/N           run only the runs with run % N == I, into a file of\n"
           "                            their own (a job array: one shard per task; then\n"
           "                            `sendrift merge`)\n"
@@ -93,6 +103,20 @@ static int fail(int code, int exit_status)
     return exit_status;
 }
 
+/* A whole number in [min, INT_MAX] from a command-line value: the whole text,
+ * in range (never wrapped: 4294967297 is refused, not read as 1). */
+static int parse_int(const char *opt, const char *text, long min, int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end || errno == ERANGE || v < min || v > INT_MAX)
+        return sd_error(SD_ERR_INPUT, "%s: \"%s\" is not a whole number in [%ld, %d]", opt,
+                        text, min, INT_MAX);
+    *out = (int)v;
+    return SD_OK;
+}
+
 static const char *const *choice_list(const sd_param_def *d) { return d->choices; }
 
 static void print_param(const sd_param_def *d)
@@ -113,16 +137,84 @@ static void print_param(const sd_param_def *d)
     printf("\n  %-22s %s\n", "", d->description ? d->description : "");
 }
 
+/* One model as JSON: name, description and, with params, every parameter
+ * (type, unit, range or choices, default; null for "the tissue preset"). */
+static cJSON *model_json(const sd_model_class *m, int params)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o) return NULL;
+    cJSON_AddStringToObject(o, "name", m->name);
+    cJSON_AddStringToObject(o, "description", m->description);
+    if (!params) return o;
+    cJSON *list = cJSON_AddArrayToObject(o, "parameters");
+    for (size_t k = 0; list && k < m->n_params; k++) {
+        const sd_param_def *d = &m->params[k];
+        cJSON *p = cJSON_CreateObject();
+        if (!p) break;
+        cJSON_AddItemToArray(list, p);
+        cJSON_AddStringToObject(p, "name", d->name ? d->name : "");
+        cJSON_AddStringToObject(p, "unit", d->unit ? d->unit : "1");
+        cJSON_AddStringToObject(p, "description", d->description ? d->description : "");
+        if (d->type == SD_PARAM_CHOICE) {
+            cJSON_AddStringToObject(p, "type", "choice");
+            cJSON *c = cJSON_AddArrayToObject(p, "choices");
+            for (const char *const *ch = choice_list(d); c && ch && *ch; ch++)
+                cJSON_AddItemToArray(c, cJSON_CreateString(*ch));
+            cJSON_AddStringToObject(p, "default", d->def_choice ? d->def_choice : "");
+        } else {
+            cJSON_AddStringToObject(p, "type", d->type == SD_PARAM_INT ? "int" : "real");
+            cJSON_AddNumberToObject(p, "min", d->min);
+            cJSON_AddNumberToObject(p, "max", d->max);
+            if (isnan(d->def))
+                cJSON_AddNullToObject(p, "default"); /* the tissue preset's */
+            else
+                cJSON_AddNumberToObject(p, "default", d->def);
+        }
+        cJSON_AddBoolToObject(p, "fixed_only", d->fixed_only != 0);
+    }
+    cJSON_AddBoolToObject(o, "parameter_families", m->lookup != NULL);
+    return o;
+}
+
 static int cmd_models(int argc, char **argv)
 {
     size_t n;
     const sd_model_class *const *all = sd_model_all(&n);
-    const char *want = argc > 0 ? argv[0] : NULL;
+    const char *want = NULL;
+    int json = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else if (argv[i][0] == '-') {
+            sd_error(SD_ERR_INPUT, "models: unknown option %s (see --help)", argv[i]);
+            return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
+        } else if (!want) {
+            want = argv[i];
+        } else {
+            sd_error(SD_ERR_INPUT, "models: one model at a time (got %s and %s)", want, argv[i]);
+            return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
+        }
+    }
     if (want && !sd_model_find(want)) {
         sd_error(SD_ERR_INPUT, "no model \"%s\"; run `sendrift models` for the list", want);
         return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
     }
     if (sd_rank != 0) return SD_EXIT_OK;
+    if (json) {
+        /* One object for a named model; a list of all of them otherwise. */
+        cJSON *out = want ? model_json(sd_model_find(want), 1) : cJSON_CreateArray();
+        for (size_t i = 0; !want && out && i < n; i++)
+            cJSON_AddItemToArray(out, model_json(all[i], 0));
+        char *text = out ? cJSON_Print(out) : NULL;
+        cJSON_Delete(out);
+        if (!text) {
+            sd_error(SD_ERR_NOMEM, "models --json: out of memory");
+            return fail(SD_ERR_NOMEM, SD_EXIT_ERROR);
+        }
+        printf("%s\n", text);
+        cJSON_free(text);
+        return SD_EXIT_OK;
+    }
     for (size_t i = 0; i < n; i++) {
         if (want && strcmp(want, all[i]->name) != 0) continue;
         printf("%s: %s\n", all[i]->name, all[i]->description);
@@ -158,16 +250,13 @@ static int cmd_check(int argc, char **argv)
     sd_sweep *s = NULL;
     sd_design *d = NULL;
     sd_layout l;
-    sd_paramset base = {0};
     memset(&l, 0, sizeof l);
     int rc = sd_sweep_load(path, MPI_COMM_WORLD, &s);
     if (rc != SD_OK) return fail(rc, SD_EXIT_USAGE);
-    rc = sd_design_create(s, &d);
-    if (rc == SD_OK) rc = sd_sweep_base_params(s, &base);
-    if (rc == SD_OK) rc = s->model->layout(&base, &l);
+    /* The checks `run` makes before its first run, the same code. */
+    sd_sweep_opts o = {.ranks_per_sim = 1};
+    rc = sd_sweep_check(s, MPI_COMM_WORLD, &o, &d, &l);
     if (rc != SD_OK) {
-        sd_paramset_free(&base);
-        sd_design_destroy(&d);
         sd_sweep_destroy(&s);
         return fail(rc, rc == SD_ERR_INPUT ? SD_EXIT_USAGE : SD_EXIT_ERROR);
     }
@@ -247,7 +336,6 @@ static int cmd_check(int argc, char **argv)
         free(x);
     }
     sd_layout_free(&l);
-    sd_paramset_free(&base);
     sd_design_destroy(&d);
     sd_sweep_destroy(&s);
     return SD_EXIT_OK;
@@ -265,6 +353,7 @@ static int cmd_run(int argc, char **argv)
         {"retry", required_argument, NULL, 'R'},
         {"grace", required_argument, NULL, 'g'},
         {"shard", required_argument, NULL, 's'},
+        {"run-timeout", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     sd_sweep_opts o = {.output = NULL, .ranks_per_sim = 1, .progress_interval = 10.0,
@@ -277,33 +366,35 @@ static int cmd_run(int argc, char **argv)
         switch (c) {
         case 'o': o.output = optarg; break;
         case 'P':
-            o.ranks_per_sim = (int)strtol(optarg, &end, 10);
-            if (!end || *end || o.ranks_per_sim < 1) {
-                sd_error(SD_ERR_INPUT, "--ranks-per-sim: \"%s\" is not a whole number >= 1", optarg);
+            if (parse_int("--ranks-per-sim", optarg, 1, &o.ranks_per_sim) != SD_OK)
                 return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
-            }
             break;
         case 'f': o.force = 1; break;
         case 'q': o.quiet = 1; break;
         case 'i':
             o.progress_interval = strtod(optarg, &end);
-            if (!end || *end || !(o.progress_interval > 0)) {
+            if (!end || *end || !(o.progress_interval > 0) || !isfinite(o.progress_interval)) {
                 sd_error(SD_ERR_INPUT, "--progress-interval: \"%s\" is not a positive number", optarg);
                 return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
             }
             break;
         case 'r': o.resume = 1; break;
         case 'R':
-            o.retry = (int)strtol(optarg, &end, 10);
-            if (!end || *end || o.retry < 0) {
-                sd_error(SD_ERR_INPUT, "--retry: \"%s\" is not a whole number >= 0", optarg);
+            if (parse_int("--retry", optarg, 0, &o.retry) != SD_OK)
                 return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
-            }
             break;
         case 'g':
             o.grace = strtod(optarg, &end);
             if (!end || *end || !(o.grace >= 0) || !isfinite(o.grace)) {
                 sd_error(SD_ERR_INPUT, "--grace: \"%s\" is not a number of seconds >= 0", optarg);
+                return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
+            }
+            break;
+        case 't':
+            o.run_timeout = strtod(optarg, &end);
+            if (!end || *end || !(o.run_timeout > 0) || !isfinite(o.run_timeout)) {
+                sd_error(SD_ERR_INPUT, "--run-timeout: \"%s\" is not a number of seconds > 0",
+                         optarg);
                 return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
             }
             break;
@@ -334,21 +425,24 @@ static int cmd_run(int argc, char **argv)
     sd_sweep *s = NULL;
     int rc = sd_sweep_load(argv[optind], MPI_COMM_WORLD, &s);
     if (rc != SD_OK) return fail(rc, SD_EXIT_USAGE);
-    char fallback[4096];
+    char fallback[SD_SWEEP_NAME_MAX + 8];
     if (!o.output) {
         if (s->output_file) {
             o.output = s->output_file;
         } else {
-            snprintf(fallback, sizeof fallback, "%s.h5", s->name);
+            sd_sweep_default_output(s, fallback, sizeof fallback);
             o.output = fallback;
         }
     }
     sd_sweep_report rep;
     rc = sd_sweep_run(s, MPI_COMM_WORLD, &o, &rep);
-    sd_sweep_destroy(&s);
-    if (rc == SD_ERR_INTERRUPTED) return fail(rc, SD_EXIT_REQUEUE);
-    if (rc != SD_OK)
-        return fail(rc, rc == SD_ERR_INPUT ? SD_EXIT_USAGE : SD_EXIT_ERROR);
+    if (rc != SD_OK) {
+        sd_sweep_destroy(&s);
+        return fail(rc, rc == SD_ERR_INTERRUPTED ? SD_EXIT_REQUEUE
+                        : rc == SD_ERR_INPUT     ? SD_EXIT_USAGE
+                                                 : SD_EXIT_ERROR);
+    }
+    /* o.output may point into the sweep (output.file): print, then free. */
     if (sd_rank == 0 && !o.quiet) {
         uint64_t ran = rep.done + rep.failed;
         fprintf(stderr,
@@ -370,6 +464,7 @@ static int cmd_run(int argc, char **argv)
                     rep.seconds > 0 ? 100.0 * rep.controller_cpu / rep.seconds : 0.0);
         fputc('\n', stderr);
     }
+    sd_sweep_destroy(&s);
     return rep.failed + rep.failed_before ? SD_EXIT_FAILED_RUNS : SD_EXIT_OK;
 }
 

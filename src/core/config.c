@@ -160,43 +160,70 @@ static const char *cfg_key_path(char *buf, size_t n, const char *parent, const c
     return buf;
 }
 
-/* Optimal string alignment distance (a transposition counts one), capped. */
+/* c in lower case (ASCII only: key and parameter names are ASCII, and the
+ * locale must not change the suggestions). */
+static int cfg_fold(char c)
+{
+    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* Optimal string alignment distance in half edits, capped: changing only a
+ * letter's case costs 1, any other substitution, insertion, deletion or
+ * transposition 2, so k_e is nearer k_E than k_S. */
 static size_t cfg_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 62 || lb > 62) return 99;
     size_t d[64][64];
-    for (size_t i = 0; i <= la; i++) d[i][0] = i;
-    for (size_t j = 0; j <= lb; j++) d[0][j] = j;
+    for (size_t i = 0; i <= la; i++) d[i][0] = 2 * i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = 2 * j;
     for (size_t i = 1; i <= la; i++) {
         for (size_t j = 1; j <= lb; j++) {
-            size_t cost = a[i - 1] != b[j - 1];
-            size_t v = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
+            size_t cost = 2;
+            if (a[i - 1] == b[j - 1]) cost = 0;
+            else if (cfg_fold(a[i - 1]) == cfg_fold(b[j - 1])) cost = 1; /* case only */
+            size_t v = d[i - 1][j] + 2;
+            if (d[i][j - 1] + 2 < v) v = d[i][j - 1] + 2;
             if (d[i - 1][j - 1] + cost < v) v = d[i - 1][j - 1] + cost;
             if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < v)
-                v = d[i - 2][j - 2] + 1;
+                d[i - 2][j - 2] + 2 < v)
+                v = d[i - 2][j - 2] + 2;
             d[i][j] = v;
         }
     }
     return d[la][lb];
 }
 
-/* " (did you mean "x"?)" for the closest name within distance 2, or "". */
+/* " (did you mean "x"?)" or "".  A name equal to word but for case is what
+ * was meant (of those, the one with the fewest case changes: k_e -> k_E,
+ * not K_E, nor k_S, also one edit away); failing that, the closest name
+ * within two edits that is not a rewrite of the whole word.  Ties go to the
+ * first in known[]. */
 static const char *cfg_suggest(char *buf, size_t n, const char *word,
                                const char *const *known, size_t count)
 {
-    size_t best = 3, bi = 0;
+    size_t best = 5, bi = 0; /* half edits: within two edits */
+    int folded = 0;
     for (size_t i = 0; i < count; i++) {
+        const char *a = word, *b = known[i];
+        while (*a && cfg_fold(*a) == cfg_fold(*b)) a++, b++;
+        if (*a || *b) continue;
         size_t dist = cfg_distance(word, known[i]);
-        if (dist < best && dist < strlen(word) && dist < strlen(known[i])) {
+        if (!folded || dist < best) {
+            best = dist;
+            bi = i;
+            folded = 1;
+        }
+    }
+    for (size_t i = 0; i < count && !folded; i++) {
+        size_t dist = cfg_distance(word, known[i]);
+        if (dist < best && dist < 2 * strlen(word) && dist < 2 * strlen(known[i])) {
             best = dist;
             bi = i;
         }
     }
     buf[0] = '\0';
-    if (best <= 2) {
+    if (folded || best <= 4) {
         char q[CFG_Q];
         snprintf(buf, n, " (did you mean %s?)", cfg_quote(q, sizeof q, known[bi]));
     }
@@ -617,6 +644,7 @@ static int cfg_design(const cfg_ctx *c, const cJSON *d, sd_sweep *s)
         }
         if ((j = cJSON_GetObjectItemCaseSensitive(d, "second_order")))
             SD_CALL(cfg_bool(c, j, "design.second_order", &ds->second_order));
+        ds->skip = ds->samples > 16 ? ds->samples : 16; /* = sd_sobol_default_skip() */
         if ((j = cJSON_GetObjectItemCaseSensitive(d, "skip")))
             SD_CALL(cfg_whole(c, j, "design.skip", 0, (uint64_t)CFG_MAX_INT,
                               "a whole number >= 0", &ds->skip));
@@ -1096,9 +1124,9 @@ static char *cfg_stem(const char *source)
 
 static int cfg_root(const cfg_ctx *c, const cJSON *root, sd_sweep *s)
 {
-    static const char *const keys[] = {"$schema",    "name", "description", "model",
-                                       "parameters", "design", "replicates", "seed",
-                                       "output"};
+    static const char *const keys[] = {"$schema",    "name",       "description", "model",
+                                       "parameters", "design",     "replicates",  "seed",
+                                       "output",     "run_timeout"};
     char g[CFG_Q], path[CFG_PATH] = "";
     if (!cJSON_IsObject(root))
         return cfg_fail(c, NULL, "the top level is %s; a sweep file is one JSON object "
@@ -1117,7 +1145,13 @@ static int cfg_root(const cfg_ctx *c, const cJSON *root, sd_sweep *s)
     if ((j = cJSON_GetObjectItemCaseSensitive(root, "$schema")))
         SD_CALL(cfg_string(c, j, "$schema", 0, NULL));
     if ((j = cJSON_GetObjectItemCaseSensitive(root, "name")))
+    {
         SD_CALL(cfg_string(c, j, "name", 1, &s->name));
+        if (strlen(s->name) > SD_SWEEP_NAME_MAX)
+            return cfg_fail(c, "name", "%zu bytes long; allowed: at most %d (the name labels "
+                                       "the results and names the default result file)",
+                            strlen(s->name), SD_SWEEP_NAME_MAX);
+    }
     else if (!(s->name = cfg_stem(s->source)))
         return SD_ERR_NOMEM;
     if ((j = cJSON_GetObjectItemCaseSensitive(root, "description")))
@@ -1129,6 +1163,12 @@ static int cfg_root(const cfg_ctx *c, const cJSON *root, sd_sweep *s)
         SD_CALL(cfg_whole(c, j, "seed", 0, (uint64_t)CFG_MAX_INT,
                           "a whole number in [0, 2^53 = 9007199254740992]", &s->seed));
     if ((j = cJSON_GetObjectItemCaseSensitive(root, "output"))) SD_CALL(cfg_output(c, j, s));
+    if ((j = cJSON_GetObjectItemCaseSensitive(root, "run_timeout"))) {
+        if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble) || !(j->valuedouble > 0))
+            return cfg_fail(c, "run_timeout", "expected a number of seconds > 0, got %s",
+                            cfg_got(g, sizeof g, j));
+        s->run_timeout = j->valuedouble;
+    }
 
     SD_CALL(cfg_model(c, cJSON_GetObjectItemCaseSensitive(root, "model"), s));
     SD_CALL(cfg_design(c, cJSON_GetObjectItemCaseSensitive(root, "design"), s));
@@ -1196,6 +1236,61 @@ static int cfg_syntax(const cfg_ctx *c, const char *text, size_t len, size_t off
                     where, what);
 }
 
+/* Offset of the first byte that does not start a valid UTF-8 character
+ * (overlong forms, surrogates and code points past U+10FFFF included), or len
+ * when the text is valid UTF-8, as JSON text must be. */
+static size_t cfg_utf8_bad(const unsigned char *t, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char b = t[i];
+        size_t n;
+        uint32_t cp;
+        if (b < 0x80) {
+            i++;
+            continue;
+        } else if ((b & 0xE0) == 0xC0) {
+            n = 1;
+            cp = b & 0x1F;
+        } else if ((b & 0xF0) == 0xE0) {
+            n = 2;
+            cp = b & 0x0F;
+        } else if ((b & 0xF8) == 0xF0) {
+            n = 3;
+            cp = b & 0x07;
+        } else {
+            return i;
+        }
+        if (len - i <= n) return i;
+        for (size_t k = 1; k <= n; k++) {
+            if ((t[i + k] & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (t[i + k] & 0x3F);
+        }
+        static const uint32_t least[4] = {0, 0x80, 0x800, 0x10000};
+        if (cp < least[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+        i += n + 1;
+    }
+    return len;
+}
+
+/* Offset of the first \u0000 escape inside a JSON string, or len: cJSON
+ * would end the string there and silently drop the rest of it. */
+static size_t cfg_escaped_nul(const char *t, size_t len)
+{
+    int in_string = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!in_string) {
+            in_string = t[i] == '"';
+        } else if (t[i] == '"') {
+            in_string = 0;
+        } else if (t[i] == '\\' && i + 1 < len) {
+            if (t[i + 1] == 'u' && i + 6 <= len && memcmp(t + i + 2, "0000", 4) == 0) return i;
+            i++;
+        }
+    }
+    return len;
+}
+
 static int cfg_parse(const cfg_ctx *c, const char *text, size_t len, sd_sweep **out)
 {
     *out = NULL;
@@ -1203,6 +1298,20 @@ static int cfg_parse(const cfg_ctx *c, const char *text, size_t len, sd_sweep **
     if (nul)
         return cfg_syntax(c, text, len, (size_t)(nul - text),
                           "a sweep file is JSON text, without NUL bytes");
+    size_t bad = cfg_utf8_bad((const unsigned char *)text, len);
+    if (bad < len) {
+        size_t line, col;
+        cfg_line_col(text, bad, &line, &col);
+        return sd_error(SD_ERR_INPUT,
+                        "%s:%zu:%zu: byte 0x%02X is not valid UTF-8; a sweep file is JSON "
+                        "text in UTF-8 (save it as UTF-8)",
+                        c->source, line, col, (unsigned)(unsigned char)text[bad]);
+    }
+    bad = cfg_escaped_nul(text, len);
+    if (bad < len)
+        return cfg_syntax(c, text, len, bad,
+                          "\\u0000 (a NUL character) is not allowed in a string: it would "
+                          "cut the string short");
     size_t k = 0;
     while (k < len && (text[k] == ' ' || text[k] == '\t' || text[k] == '\n' || text[k] == '\r'))
         k++;
@@ -1488,4 +1597,21 @@ void sd_paramset_free(sd_paramset *p)
     free(p->v);
     p->v = NULL;
     p->n = 0;
+}
+
+void sd_sweep_default_output(const sd_sweep *s, char *buf, size_t n)
+{
+    size_t k = 0;
+    if (n < 5) {
+        if (n) buf[0] = '\0';
+        return;
+    }
+    for (const char *c = s->name; *c && k + 4 < n && k < SD_SWEEP_NAME_MAX; c++, k++) {
+        unsigned char b = (unsigned char)*c;
+        int ok = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') ||
+                 b == '-' || b == '_' || (b == '.' && k > 0);
+        buf[k] = ok ? (char)b : '_';
+    }
+    if (k == 0) buf[k++] = '_';
+    snprintf(buf + k, n - k, ".h5");
 }

@@ -46,7 +46,12 @@
  *           Its block (D + 2, or 2D + 2 with second_order, points) is
  *           A, AB_1 .. AB_D, [BA_1 .. BA_D,] B, where AB_i is A with column
  *           i from B and BA_i is B with column i from A.  2D <= 21201 and
- *           N - 1 + skip < 2^32.
+ *           N - 1 + skip < 2^32.  skip is used as given; the sweep parser's
+ *           default is sd_sobol_default_skip(N) = max(N, 16) for N = 2^k
+ *           (SALib's saltelli.sample), because Sobol' points 0 (all 0) and
+ *           1 (all 1/2) have A = B: with skip 0 base points 0 and 1 are
+ *           degenerate blocks, all 2D + 2 (or D + 2) points the same.
+ *           sd_design_duplicates counts such base points exactly.
  *   morris  r = trajectories, p = levels (even), delta = p / (2 (p - 1));
  *           SALib's morris.sample without optimisation (Morris 1991,
  *           Campolongo 2007).  Trajectory t has D + 1 points, t (D + 1) ..
@@ -210,6 +215,13 @@ static double sd_sobol_from_v(const uint32_t v[SD_SOBOL_BITS], uint64_t index)
 }
 
 size_t sd_sobol_max_dim(void) { return sd_sobol_ndim; }
+
+uint64_t sd_sobol_default_skip(uint64_t samples)
+{
+    uint64_t p = 16;
+    while (p < samples && p <= UINT64_MAX / 2) p *= 2;
+    return p;
+}
 
 int sd_sobol_point(uint64_t index, size_t dim, double *out)
 {
@@ -451,8 +463,10 @@ static int sd_design_setup_sobol(sd_design *d)
                         D, 2 * D, sd_sobol_ndim, sd_sobol_ndim / 2);
     if (d->skip > UINT32_MAX || N - 1 > UINT32_MAX - d->skip)
         return sd_error(SD_ERR_INPUT, "design: sobol samples %" PRIu64 " + skip %"
-                        PRIu64 " exceed the 2^32 points of the Sobol' sequence",
-                        N, d->skip);
+                        PRIu64 " exceed the 2^32 points of the Sobol' sequence "
+                        "(samples - 1 + skip must be < 2^32; skip defaults to "
+                        "max(samples, 16), so without an explicit design.skip "
+                        "samples can be at most 2^31)", N, d->skip);
     d->block = d->second_order ? 2 * D + 2 : D + 2;
     int ovf = 0;
     d->points = sd_mul_ovf(N, d->block, &ovf);
@@ -663,6 +677,122 @@ static void sd_sobol_unit(const sd_design *d, uint64_t point, double *u)
     }
 }
 
+/* ---------------------------------------------------------------------- */
+/* Degenerate Saltelli blocks                                             */
+
+/* Base point j uses Sobol' index i = j + skip.  Its A row equals its B row
+ * iff x_k(i) == x_{D+k}(i) for every k < D, i.e. iff the XOR, over the set
+ * bits b of the Gray code g = i ^ (i >> 1), of the columns
+ * c_b = (V_k[b] ^ V_{D+k}[b])_{k<D} (32 D bits each) is zero: g lies in the
+ * kernel of a linear map M over GF(2).  The indices of an aligned dyadic
+ * block [h 2^m, (h + 1) 2^m) have the Gray codes (gray(h) << m) ^ t for all
+ * t < 2^m (the low m bits of i ^ (i >> 1) run over all values as those of i
+ * do), so the block holds such an index iff M (gray(h) << m) lies in the span
+ * of c_0 .. c_{m-1}, and then it holds 2^(m - rank(c_0 .. c_{m-1})) of them.
+ * [skip, skip + N) splits into at most 64 such blocks, so the count is exact
+ * and costs O(32^2 D) word operations whatever N is. */
+typedef struct {
+    size_t D;
+    uint32_t *col;           /* c_b at col + b D, b < 32                    */
+    uint32_t *basis;         /* echelon vectors at basis + r D              */
+    size_t pw[SD_SOBOL_BITS];    /* pivot of basis vector r: word pw[r] ... */
+    uint32_t pb[SD_SOBOL_BITS];  /* ... bit mask pb[r]                      */
+    unsigned rank[SD_SOBOL_BITS + 1]; /* rank of c_0 .. c_{m-1}             */
+    uint32_t *v;             /* scratch                                     */
+} sd_dup;
+
+/* v reduced by the first r basis vectors; whether it became zero. */
+static int sd_dup_reduce(const sd_dup *q, uint32_t *v, unsigned r)
+{
+    for (unsigned k = 0; k < r; k++)
+        if (v[q->pw[k]] & q->pb[k]) {
+            const uint32_t *b = q->basis + (size_t)k * q->D;
+            for (size_t w = 0; w < q->D; w++) v[w] ^= b[w];
+        }
+    for (size_t w = 0; w < q->D; w++)
+        if (v[w]) return 0;
+    return 1;
+}
+
+static int sd_dup_init(sd_dup *q, const sd_design *d)
+{
+    size_t D = d->dim;
+    memset(q, 0, sizeof *q);
+    q->D = D;
+    q->col = sd_calloc((2 * SD_SOBOL_BITS + 1) * D, sizeof *q->col,
+                       "the duplicate check");
+    if (!q->col) return SD_ERR_NOMEM;
+    q->basis = q->col + SD_SOBOL_BITS * D;
+    q->v = q->basis + SD_SOBOL_BITS * D;
+    for (unsigned b = 0; b < SD_SOBOL_BITS; b++)
+        for (size_t k = 0; k < D; k++)
+            q->col[b * D + k] = d->sv[k * SD_SOBOL_BITS + b] ^
+                                d->sv[(D + k) * SD_SOBOL_BITS + b];
+    unsigned r = 0;
+    for (unsigned b = 0; b < SD_SOBOL_BITS; b++) {
+        q->rank[b] = r;
+        uint32_t *nb = q->basis + (size_t)r * D;
+        memcpy(nb, q->col + (size_t)b * D, D * sizeof *nb);
+        if (!sd_dup_reduce(q, nb, r)) {
+            size_t w = 0;
+            while (!nb[w]) w++;
+            q->pw[r] = w;
+            q->pb[r] = nb[w] & (~nb[w] + 1u);   /* lowest set bit */
+            r++;
+        }
+    }
+    q->rank[SD_SOBOL_BITS] = r;
+    return SD_OK;
+}
+
+/* How many indices of [h 2^m, (h + 1) 2^m) (m <= 32, within 2^32) have
+ * A = B. */
+static uint64_t sd_dup_block(const sd_dup *q, uint64_t h, unsigned m)
+{
+    uint64_t g = (h ^ (h >> 1)) << m;
+    memset(q->v, 0, q->D * sizeof *q->v);
+    for (unsigned b = m; b < SD_SOBOL_BITS; b++)
+        if ((g >> b) & 1u) {
+            const uint32_t *c = q->col + (size_t)b * q->D;
+            for (size_t w = 0; w < q->D; w++) q->v[w] ^= c[w];
+        }
+    if (!sd_dup_reduce(q, q->v, q->rank[m])) return 0;
+    return (uint64_t)1 << (m - q->rank[m]);
+}
+
+int sd_design_duplicates(const sd_design *d, uint64_t *count, uint64_t *first)
+{
+    if (count) *count = 0;
+    if (first) *first = UINT64_MAX;
+    if (!d) return sd_error(SD_ERR_INTERNAL, "sd_design_duplicates: design is NULL");
+    if (d->type != SD_DESIGN_SOBOL || d->dim == 0 || d->samples == 0) return SD_OK;
+    sd_dup q;
+    SD_CALL(sd_dup_init(&q, d));
+    uint64_t lo = d->skip, hi = d->skip + d->samples;   /* <= 2^32 */
+    uint64_t n = 0, at = UINT64_MAX;
+    while (lo < hi) {
+        unsigned m = 0;
+        while (m < SD_SOBOL_BITS && lo % ((uint64_t)2 << m) == 0 &&
+               lo + ((uint64_t)2 << m) <= hi)
+            m++;
+        uint64_t h = lo >> m, c = sd_dup_block(&q, h, m);
+        lo += (uint64_t)1 << m;
+        if (c && at == UINT64_MAX) {
+            /* the first one: descend into the lower half that holds one */
+            for (; m > 0; m--) {
+                h *= 2;
+                if (!sd_dup_block(&q, h, m - 1)) h++;
+            }
+            at = h - d->skip;
+        }
+        n += c;
+    }
+    free(q.col);
+    if (count) *count = n;
+    if (first) *first = at;
+    return SD_OK;
+}
+
 static void sd_morris_unit(const sd_design *d, uint64_t point, double *u)
 {
     uint64_t D = d->dim;
@@ -739,4 +869,12 @@ int sd_design_point(const sd_design *d, uint64_t point, double *x)
     SD_CALL(sd_design_unit(d, point, x));
     for (size_t k = 0; k < d->dim; k++) x[k] = sd_dax_map(&d->ax[k], x[k]);
     return SD_OK;
+}
+
+double sd_design_table_bytes(const sd_sweep *s)
+{
+    /* lhs: one permutation of the samples per dimension (sd_design_setup_lhs). */
+    if (s->design.type != SD_DESIGN_LHS) return 0.0;
+    double N = (double)s->design.samples;
+    return N * (double)s->n_axes * (N - 1 <= (double)UINT32_MAX ? 4.0 : 8.0);
 }

@@ -56,6 +56,7 @@ const char *sd_error_name(int code)
     case SD_ERR_MODEL: return "model failure";
     case SD_ERR_INTERNAL: return "internal error";
     case SD_ERR_INTERRUPTED: return "interrupted";
+    case SD_ERR_TIMEOUT: return "timeout";
     default: return "unknown error";
     }
 }

@@ -137,24 +137,28 @@ static int lock_parse(const char *text, lock_owner *o)
         while (e < nl && *e != ' ') e++;
         size_t len = (size_t)(e - p);
         if (len >= 4 && strncmp(p, "cmd=", 4) == 0) break; /* the rest of the line */
-        char tok[300];
-        if (len >= sizeof tok) return 0;
-        memcpy(tok, p, len);
-        tok[len] = '\0';
+        /* The token's value, after its key (compared on the line itself:
+         * gcc -O3 misjudges strncmp on a copied token). */
+        char val[300];
+        size_t k = 0;
+        while (k < len && p[k] != '=') k++;
+        if (k == len || len - k - 1 >= sizeof val) return 0;
+        memcpy(val, p + k + 1, len - k - 1);
+        val[len - k - 1] = '\0';
         char *end;
-        if (strncmp(tok, "host=", 5) == 0 && tok[5] && len - 5 < sizeof o->host) {
-            snprintf(o->host, sizeof o->host, "%s", tok + 5);
+        if (k == 4 && memcmp(p, "host", 4) == 0 && val[0] && strlen(val) < sizeof o->host) {
+            snprintf(o->host, sizeof o->host, "%s", val);
             have |= 1;
-        } else if (strncmp(tok, "pid=", 4) == 0) {
+        } else if (k == 3 && memcmp(p, "pid", 3) == 0) {
             errno = 0;
-            o->pid = strtol(tok + 4, &end, 10);
-            if (end == tok + 4 || *end || errno || o->pid <= 0) return 0;
+            o->pid = strtol(val, &end, 10);
+            if (end == val || *end || errno || o->pid <= 0) return 0;
             have |= 2;
-        } else if (strncmp(tok, "since=", 6) == 0 && len - 6 < sizeof o->since) {
-            snprintf(o->since, sizeof o->since, "%s", tok + 6);
+        } else if (k == 5 && memcmp(p, "since", 5) == 0 && strlen(val) < sizeof o->since) {
+            snprintf(o->since, sizeof o->since, "%s", val);
             have |= 4;
-        } else if (strncmp(tok, "pstart=", 7) == 0) {
-            o->pstart = strtoull(tok + 7, &end, 10);
+        } else if (k == 6 && memcmp(p, "pstart", 6) == 0) {
+            o->pstart = strtoull(val, &end, 10);
             if (*end) o->pstart = 0;
         }
         p = e;

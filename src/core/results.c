@@ -30,6 +30,12 @@
 
 struct sd_results {
     char *path;
+    char *temp;               /* the file's name while it replaces an older
+                                 file at path (--force): renamed over path
+                                 by sd_results_close, NULL once there      */
+    char *xdmf;               /* rank 0: the XDMF text, written beside path
+                                 once the file is there (NULL: none)        */
+    int rank;
     hid_t file;
     hid_t status_type;
     hid_t message_type;
@@ -98,7 +104,9 @@ static herr_t sd_attr_write(hid_t obj, const char *name, hid_t type, hid_t space
 {
     hid_t a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
     if (a < 0) return -1;
-    herr_t st = H5Awrite(a, type, buf);
+    /* An empty list (a sweep without parameters) has a null dataspace:
+     * nothing to write. */
+    herr_t st = buf ? H5Awrite(a, type, buf) : 0;
     H5Aclose(a);
     return st;
 }
@@ -337,6 +345,20 @@ void sd_results_digest(const sd_sweep *s, const sd_layout *l, char out[17])
     for (size_t i = 0; i < l->n_times; i++) sd_fnv_f64(&f, l->times[i]);
     for (size_t i = 0; i < l->n_series; i++) sd_fnv_str(&f, l->series[i].name);
     for (size_t i = 0; i < l->n_summary; i++) sd_fnv_str(&f, l->summary[i].name);
+    /* Snapshots shape the file too (their datasets are made up front). */
+    sd_fnv_u64(&f, s->n_snap_runs);
+    for (size_t i = 0; i < s->n_snap_runs; i++) sd_fnv_u64(&f, s->snap_runs[i]);
+    sd_fnv_u64(&f, s->n_snap_times);
+    for (size_t i = 0; i < s->n_snap_times; i++) sd_fnv_f64(&f, s->snap_times[i]);
+    if (s->n_snap_runs) {
+        for (size_t i = 0; i < l->n_snapfields; i++) {
+            sd_fnv_str(&f, l->snapfields[i].name);
+            sd_fnv_u64(&f, (uint64_t)l->snapfields[i].type);
+        }
+        sd_fnv_u64(&f, (uint64_t)l->snap_dim);
+        for (int a = 0; a < 3; a++) sd_fnv_u64(&f, (uint64_t)l->snap_n[a]);
+        sd_fnv_f64(&f, l->snap_dx);
+    }
     snprintf(out, 17, "%016llx", (unsigned long long)f.h);
 }
 
@@ -391,8 +413,47 @@ static const char *sd_axis_kind_name(sd_axis_kind k)
     return k == SD_AXIS_RANGE ? "range" : k == SD_AXIS_VALUES ? "values" : "choices";
 }
 
+/* Refuse output names the file system or MPI-IO cannot take: a path past
+ * PATH_MAX or a name past NAME_MAX, counting the ".partial" the file is
+ * built under (MPI-IO aborts on some of these instead of failing). */
+static int sd_path_too_long(const char *path, char *msg, size_t n)
+{
+    size_t len = strlen(path), extra = strlen(SD_RESULTS_TEMP_SUFFIX);
+    if (len == 0) {
+        snprintf(msg, n, "the result file name is empty");
+        return 1;
+    }
+    if (len + extra >= 4096) {
+        snprintf(msg, n, "%.200s...: the result file name is %zu bytes long; at most %zu are "
+                         "allowed",
+                 path, len, 4095 - extra);
+        return 1;
+    }
+    for (const char *p = path; *p;) {
+        size_t k = strcspn(p, "/");
+        size_t limit = p[k] ? 255 : 255 - extra;
+        if (k > limit) {
+            snprintf(msg, n, "%.200s...: a name in the result file's path is %zu bytes long; "
+                             "at most %zu are allowed%s",
+                     path, k, limit, p[k] ? "" : " (the file is built as NAME.partial)");
+            return 1;
+        }
+        p += k;
+        while (*p == '/') p++;
+    }
+    return 0;
+}
+
+int sd_results_check_name(const char *path)
+{
+    char msg[600];
+    if (sd_path_too_long(path, msg, sizeof msg)) return sd_error(SD_ERR_INPUT, "%s", msg);
+    return SD_OK;
+}
+
 /* Rank 0 decides whether the file may be created; every rank learns the
- * answer and the same message. */
+ * answer and the same message.  Only a regular file is ever replaced: a
+ * device, a FIFO or a socket (as root, -o /dev/null --force) is refused. */
 static int sd_results_precheck(const char *path, MPI_Comm comm, int force, uint64_t need)
 {
     int rank;
@@ -401,17 +462,34 @@ static int sd_results_precheck(const char *path, MPI_Comm comm, int force, uint6
     int code = SD_OK;
     if (rank == 0) {
         struct stat st;
-        if (stat(path, &st) == 0) {
+        char temp[4200];
+        snprintf(temp, sizeof temp, "%s%s", path, SD_RESULTS_TEMP_SUFFIX);
+        if (sd_path_too_long(path, msg, sizeof msg)) {
+            code = SD_ERR_INPUT;
+        } else if (stat(path, &st) == 0) {
             if (S_ISDIR(st.st_mode)) {
-                code = SD_ERR_IO;
+                code = SD_ERR_INPUT;
                 snprintf(msg, sizeof msg, "%.900s: is a directory; give a file name", path);
-            } else if (!force) {
-                code = SD_ERR_IO;
+            } else if (!S_ISREG(st.st_mode)) {
+                code = SD_ERR_INPUT;
                 snprintf(msg, sizeof msg,
-                         "%s: exists; it is never overwritten: add --force to replace it, "
+                         "%.900s: not a regular file (a device, a pipe or a socket); a "
+                         "result file never replaces one, even with --force: give a file name",
+                         path);
+            } else if (!force) {
+                code = SD_ERR_INPUT;
+                snprintf(msg, sizeof msg,
+                         "%.900s: exists; it is never overwritten: add --force to replace it, "
                          "or --resume to continue the sweep it holds",
                          path);
             }
+        }
+        if (code == SD_OK && stat(temp, &st) == 0 && !S_ISREG(st.st_mode)) {
+            code = SD_ERR_INPUT;
+            snprintf(msg, sizeof msg,
+                     "%.900s: not a regular file; it is where the result file is built: "
+                     "remove it or write elsewhere",
+                     temp);
         }
         if (code == SD_OK) {
             char dir[4096];
@@ -650,8 +728,12 @@ static int sd_results_design(sd_results *r, MPI_Comm comm, const sd_sweep *s,
         rc = local != SD_OK ? local : sd_error(agreed, "computing the design failed on another rank");
         goto done;
     }
-    H5TRY(sd_write_rows_coll(dp, H5T_NATIVE_DOUBLE, r0, nr, D, 2, x), "writing /design/params");
-    H5TRY(sd_write_rows_coll(du, H5T_NATIVE_DOUBLE, r0, nr, D, 2, u), "writing /design/unit");
+    /* A sweep without parameters (replicates of the defaults) has columns
+     * of width 0: nothing to write there. */
+    if (D > 0) {
+        H5TRY(sd_write_rows_coll(dp, H5T_NATIVE_DOUBLE, r0, nr, D, 2, x), "writing /design/params");
+        H5TRY(sd_write_rows_coll(du, H5T_NATIVE_DOUBLE, r0, nr, D, 2, u), "writing /design/unit");
+    }
     H5TRY(sd_write_rows_coll(dpt, H5T_NATIVE_UINT64, r0, nr, 1, 1, pt), "writing /design/point");
     H5TRY(sd_write_rows_coll(drep, H5T_NATIVE_UINT64, r0, nr, 1, 1, rep),
           "writing /design/replicate");
@@ -939,23 +1021,49 @@ done:
     return rc;
 }
 
-/* An XDMF file beside the result file, so that ParaView and VisIt open the
- * snapshots: one temporal collection per run, cell-centred attributes. */
-static int sd_results_xdmf(const char *path, const sd_sweep *s, const sd_layout *l)
+/* text with XML's five special characters escaped, for an attribute value
+ * or element text; "--" is broken up too, so it may stand in a comment. */
+static void sd_xml_escape(FILE *f, const char *text)
 {
-    if (!s->n_snap_runs || !l->n_snapfields) return SD_OK;
-    char xmf[4200];
-    snprintf(xmf, sizeof xmf, "%s", path);
+    for (const char *c = text; *c; c++) {
+        switch (*c) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&apos;", f); break;
+        case '-': fputs(c[1] == '-' ? "-&#45;" : "-", f); c += c[1] == '-'; break;
+        default: fputc(*c, f);
+        }
+    }
+}
+
+/* The name of the XDMF file beside the result file path: its extension
+ * replaced by ".xmf". */
+static void sd_xdmf_name(const char *path, char *xmf, size_t n)
+{
+    snprintf(xmf, n, "%s", path);
     char *dot = strrchr(xmf, '.');
     char *slash = strrchr(xmf, '/');
     if (dot && (!slash || dot > slash)) *dot = '\0';
-    strncat(xmf, ".xmf", sizeof xmf - strlen(xmf) - 1);
+    strncat(xmf, ".xmf", n - strlen(xmf) - 1);
+}
+
+/* The XDMF text for the result file path, so that ParaView and VisIt open the
+ * snapshots: one temporal collection per run, cell-centred attributes.  NULL
+ * in *out when the sweep has no snapshots. */
+static int sd_results_xdmf_text(const char *path, const sd_sweep *s, const sd_layout *l,
+                                char **out)
+{
+    *out = NULL;
+    if (!s->n_snap_runs || !l->n_snapfields) return SD_OK;
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     size_t *idx = sd_calloc(s->n_snap_times, sizeof *idx, "snapshot times");
     if (!idx) return SD_ERR_NOMEM;
     int rc = sd_results_snapshot_indices(s, l, idx);
-    FILE *f = rc == SD_OK ? fopen(xmf, "w") : NULL;
-    if (rc == SD_OK && !f) rc = sd_error(SD_ERR_IO, "%s: cannot write: %s", xmf, strerror(errno));
+    size_t len = 0;
+    FILE *f = rc == SD_OK ? open_memstream(out, &len) : NULL;
+    if (rc == SD_OK && !f) rc = sd_error(SD_ERR_NOMEM, "out of memory for the XDMF file");
     if (f) {
         int three = l->snap_dim == 3;
         char pts[96], cells[96], org[64], spc[96];
@@ -970,9 +1078,11 @@ static int sd_results_xdmf(const char *path, const sd_sweep *s, const sd_layout 
             snprintf(org, sizeof org, "0 0");
             snprintf(spc, sizeof spc, "%.17g %.17g", l->snap_dx, l->snap_dx);
         }
-        fprintf(f, "<?xml version=\"1.0\" ?>\n<!-- written by sendrift for %s: the snapshots of "
-                   "%s; open this file in ParaView or VisIt -->\n",
-                base, s->name);
+        fprintf(f, "<?xml version=\"1.0\" ?>\n<!-- written by sendrift for ");
+        sd_xml_escape(f, base);
+        fprintf(f, ": the snapshots of ");
+        sd_xml_escape(f, s->name);
+        fprintf(f, "; open this file in ParaView or VisIt -->\n");
         fprintf(f, "<Xdmf Version=\"3.0\">\n <Domain>\n");
         for (size_t i = 0; i < s->n_snap_runs; i++) {
             unsigned long long run = (unsigned long long)s->snap_runs[i];
@@ -991,22 +1101,44 @@ static int sd_results_xdmf(const char *path, const sd_sweep *s, const sd_layout 
                 for (size_t k = 0; k < l->n_snapfields; k++) {
                     const sd_snapfield_def *sf = &l->snapfields[k];
                     int u8 = sf->type == SD_SNAP_U8;
-                    fprintf(f, "    <Attribute Name=\"%s\" AttributeType=\"Scalar\" Center=\"Cell\">\n",
-                            sf->name);
+                    fprintf(f, "    <Attribute Name=\"");
+                    sd_xml_escape(f, sf->name);
+                    fprintf(f, "\" AttributeType=\"Scalar\" Center=\"Cell\">\n");
                     fprintf(f, "     <DataItem Format=\"HDF\" NumberType=\"%s\" Precision=\"%d\" "
-                               "Dimensions=\"%s\">%s:/snapshots/run_%llu/t_%zu/%s</DataItem>\n",
-                            u8 ? "UChar" : "Float", u8 ? 1 : 8, cells, base, run, idx[j], sf->name);
-                    fprintf(f, "    </Attribute>\n");
+                               "Dimensions=\"%s\">",
+                            u8 ? "UChar" : "Float", u8 ? 1 : 8, cells);
+                    sd_xml_escape(f, base);
+                    fprintf(f, ":/snapshots/run_%llu/t_%zu/", run, idx[j]);
+                    sd_xml_escape(f, sf->name);
+                    fprintf(f, "</DataItem>\n    </Attribute>\n");
                 }
                 fprintf(f, "   </Grid>\n");
             }
             fprintf(f, "  </Grid>\n");
         }
         fprintf(f, " </Domain>\n</Xdmf>\n");
-        if (fclose(f) != 0) rc = sd_error(SD_ERR_IO, "%s: write failed: %s", xmf, strerror(errno));
+        if (fclose(f) != 0) rc = sd_error(SD_ERR_NOMEM, "out of memory for the XDMF file");
     }
     free(idx);
+    if (rc != SD_OK) {
+        free(*out);
+        *out = NULL;
+    }
     return rc;
+}
+
+/* Write the XDMF text (if any) beside the result file path (rank 0). */
+static int sd_results_xdmf_write(const char *path, const char *text)
+{
+    if (!text) return SD_OK;
+    char xmf[4200];
+    sd_xdmf_name(path, xmf, sizeof xmf);
+    FILE *f = fopen(xmf, "w");
+    if (!f) return sd_error(SD_ERR_IO, "%s: cannot write: %s", xmf, strerror(errno));
+    size_t n = strlen(text);
+    int bad = fwrite(text, 1, n, f) != n;
+    if (fclose(f) != 0 || bad) return sd_error(SD_ERR_IO, "%s: write failed: %s", xmf, strerror(errno));
+    return SD_OK;
 }
 
 static void sd_results_free(sd_results *r)
@@ -1026,6 +1158,8 @@ static void sd_results_free(sd_results *r)
     free(r->d_series);
     free(r->d_summary);
     free(r->path);
+    free(r->temp);
+    free(r->xdmf);
     free(r);
 }
 
@@ -1092,10 +1226,19 @@ int sd_results_create(const char *path, MPI_Comm comm, const sd_sweep *s,
           "setting the file format version");
     H5TRY(fcpl = H5Pcreate(H5P_FILE_CREATE), "creating file creation properties");
     H5TRY(H5Pset_attr_phase_change(fcpl, 0, 0), "setting dense attribute storage");
-    /* Build the file under a temporary name and rename it when complete, so
-     * that a kill during set-up never leaves a half-made file at path (and
-     * --force keeps the old file until the new one is ready). */
-    snprintf(partial, sizeof partial, "%s.partial", path);
+    /* Build the file under a temporary name, so that a kill during set-up
+     * never leaves a half-made file at path.  A new file is renamed to path
+     * once set up (a killed sweep then resumes from it); one that replaces
+     * an old file (--force) keeps its temporary name until the sweep ends,
+     * so that the old file is kept until the new one is finished. */
+    snprintf(partial, sizeof partial, "%s%s", path, SD_RESULTS_TEMP_SUFFIX);
+    int replacing = 0;
+    if (rank == 0) {
+        struct stat st;
+        replacing = stat(path, &st) == 0;
+    }
+    MPI_Bcast(&replacing, 1, MPI_INT, 0, comm);
+    r->rank = rank;
     errno = 0;
     r->file = H5Fcreate(partial, H5F_ACC_TRUNC, fcpl, fapl);
     H5TRY(r->file, "creating the file");
@@ -1105,10 +1248,17 @@ int sd_results_create(const char *path, MPI_Comm comm, const sd_sweep *s,
     if (rc == SD_OK) rc = sd_results_outputs(r, s, l);
     if (rc == SD_OK) rc = sd_results_snapshots(r, s, l);
     if (rc == SD_OK) rc = sd_results_flush(r);
-    if (rc == SD_OK && rank == 0 && rename(partial, path) != 0)
-        rc = sd_error(SD_ERR_IO, "%s: renaming %s to it failed: %s", path, partial,
-                      strerror(errno));
-    if (rc == SD_OK && rank == 0) rc = sd_results_xdmf(path, s, l);
+    if (rc == SD_OK && rank == 0) rc = sd_results_xdmf_text(path, s, l, &r->xdmf);
+    if (rc == SD_OK && replacing) {
+        r->temp = sd_strdup(partial);
+        if (!r->temp) rc = SD_ERR_NOMEM;
+    } else if (rc == SD_OK && rank == 0) {
+        if (rename(partial, path) != 0)
+            rc = sd_error(SD_ERR_IO, "%s: renaming %s to it failed: %s", path, partial,
+                          strerror(errno));
+        else
+            rc = sd_results_xdmf_write(path, r->xdmf);
+    }
 done:
     if (fcpl >= 0) H5Pclose(fcpl);
     if (fapl >= 0) H5Pclose(fapl);
@@ -1234,66 +1384,113 @@ done:
     return rc;
 }
 
+/* Is the file at name (open as f) the result file of this sweep and shard?
+ * path names the result file in messages. */
+static int sd_results_verify(hid_t f, const char *name, const sd_sweep *s, const sd_layout *l,
+                             const sd_results *r)
+{
+    char format[64], digest[64], want[17];
+    uint64_t runs = 0;
+    sd_attr_read_str(f, "format", format, sizeof format);
+    if (strcmp(format, "sendrift-results") != 0)
+        return sd_error(SD_ERR_INPUT, "%s: cannot resume: not a sendrift result file", name);
+    sd_attr_read_str(f, "design_digest", digest, sizeof digest);
+    sd_results_digest(s, l, want);
+    if (strcmp(digest, want) != 0)
+        return sd_error(SD_ERR_INPUT,
+                        "%s: cannot resume: the file was made from a different design or "
+                        "output layout (digest %s in the file, %s for %s): its runs would not "
+                        "match; write to another file, or start over with --force",
+                        name, digest[0] ? digest : "none", want, s->source);
+    uint64_t si = 0, sn = 1;
+    sd_attr_read_u64(f, "shard_index", &si);
+    sd_attr_read_u64(f, "shard_count", &sn);
+    if (si != r->shard_i || sn != r->shard_n)
+        return sd_error(SD_ERR_INPUT,
+                        "%s: cannot resume: the file holds shard %llu/%llu, not %llu/%llu", name,
+                        (unsigned long long)si, (unsigned long long)sn,
+                        (unsigned long long)r->shard_i, (unsigned long long)r->shard_n);
+    hid_t g = H5Gopen2(f, "design", H5P_DEFAULT);
+    herr_t st = g < 0 ? -1 : sd_attr_read_u64(g, "runs", &runs);
+    if (g >= 0) H5Gclose(g);
+    if (st < 0 || runs != r->n_rows)
+        return sd_error(SD_ERR_INPUT, "%s: cannot resume: the file holds %llu runs, the sweep %llu",
+                        name, (unsigned long long)runs, (unsigned long long)r->n_rows);
+    return SD_OK;
+}
+
+/* Open name for this sweep (collective): read-only first, so that a file
+ * that is refused is never written to, then for writing. */
+static int sd_results_open_file(sd_results *r, const char *name, hid_t fapl, MPI_Comm comm,
+                                const sd_sweep *s, const sd_layout *l)
+{
+    int rc = SD_OK;
+    hid_t f = H5Fopen(name, H5F_ACC_RDONLY, fapl);
+    if (f < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        rc = sd_error(SD_ERR_IO,
+                      "%s: cannot resume: not a readable HDF5 file (was it cut short while "
+                      "being created?); start over with --force",
+                      name);
+    } else {
+        rc = sd_results_verify(f, name, s, l, r);
+        if (H5Fclose(f) < 0 && rc == SD_OK) rc = sd_h5_error(name, "closing the file");
+    }
+    int agreed;
+    MPI_Allreduce(&rc, &agreed, 1, MPI_INT, MPI_MAX, comm);
+    if (agreed != SD_OK) {
+        if (rc == SD_OK) rc = sd_error(agreed, "%s: opening the file failed on another rank", name);
+        return rc;
+    }
+    r->file = H5Fopen(name, H5F_ACC_RDWR, fapl);
+    if (r->file < 0) return sd_h5_error(name, "opening the file for writing");
+    return SD_OK;
+}
+
 int sd_results_open(const char *path, MPI_Comm comm, const sd_sweep *s, const sd_design *d,
                     const sd_layout *l, const sd_results_opts *opts, sd_results **out,
                     sd_results_state *state)
 {
     uint8_t *st_rows = NULL;
     uint32_t *at_rows = NULL;
-    int rc = SD_OK;
+    int rc = SD_OK, rank;
     hid_t fapl = -1;
     *out = NULL;
     memset(state, 0, sizeof *state);
+    MPI_Comm_rank(comm, &rank);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    SD_CALL(sd_results_precheck_open(path, comm));
     sd_results *r = sd_results_new(path, sd_design_runs(d));
     if (!r) return SD_ERR_NOMEM;
+    r->rank = rank;
     sd_results_set_shard(r, opts);
     rc = sd_results_access(r, comm, &fapl);
     if (rc != SD_OK) goto done;
-    r->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
-    if (r->file < 0) {
-        H5Eclear2(H5E_DEFAULT);
-        rc = sd_error(SD_ERR_IO,
-                      "%s: cannot resume: not a readable HDF5 file (was it cut short while "
-                      "being created?); start over with --force",
-                      path);
-        goto done;
+    /* A replacement begun with --force and killed before it ended lives on
+     * as PATH.partial: continue that one when it is a file of this sweep. */
+    char temp[4200];
+    snprintf(temp, sizeof temp, "%s%s", path, SD_RESULTS_TEMP_SUFFIX);
+    int has_temp = 0;
+    if (rank == 0) {
+        struct stat st;
+        has_temp = stat(temp, &st) == 0 && S_ISREG(st.st_mode) && access(temp, R_OK | W_OK) == 0;
     }
-    char format[64], digest[64], want[17];
-    uint64_t runs = 0;
-    sd_attr_read_str(r->file, "format", format, sizeof format);
-    if (strcmp(format, "sendrift-results") != 0) {
-        rc = sd_error(SD_ERR_INPUT, "%s: cannot resume: not a sendrift result file", path);
-        goto done;
-    }
-    sd_attr_read_str(r->file, "design_digest", digest, sizeof digest);
-    sd_results_digest(s, l, want);
-    if (strcmp(digest, want) != 0) {
-        rc = sd_error(SD_ERR_INPUT,
-                      "%s: cannot resume: the file was made from a different design "
-                      "(digest %s in the file, %s for %s): its runs would not match; "
-                      "write to another file, or start over with --force",
-                      path, digest[0] ? digest : "none", want, s->source);
-        goto done;
-    }
-    uint64_t si = 0, sn = 1;
-    sd_attr_read_u64(r->file, "shard_index", &si);
-    sd_attr_read_u64(r->file, "shard_count", &sn);
-    if (si != r->shard_i || sn != r->shard_n) {
-        rc = sd_error(SD_ERR_INPUT,
-                      "%s: cannot resume: the file holds shard %llu/%llu, not %llu/%llu", path,
-                      (unsigned long long)si, (unsigned long long)sn,
-                      (unsigned long long)r->shard_i, (unsigned long long)r->shard_n);
-        goto done;
-    }
-    hid_t g = H5Gopen2(r->file, "design", H5P_DEFAULT);
-    herr_t st = g < 0 ? -1 : sd_attr_read_u64(g, "runs", &runs);
-    if (g >= 0) H5Gclose(g);
-    if (st < 0 || runs != r->n_rows) {
-        rc = sd_error(SD_ERR_INPUT, "%s: cannot resume: the file holds %llu runs, the sweep %llu",
-                      path, (unsigned long long)runs, (unsigned long long)r->n_rows);
-        goto done;
+    MPI_Bcast(&has_temp, 1, MPI_INT, 0, comm);
+    if (has_temp && sd_results_open_file(r, temp, fapl, comm, s, l) == SD_OK) {
+        r->temp = sd_strdup(temp);
+        if (!r->temp) {
+            rc = SD_ERR_NOMEM;
+            goto done;
+        }
+        if (rank == 0)
+            fprintf(stderr, "sendrift: --resume: continuing %s, the unfinished replacement of "
+                            "%s (begun with --force); it replaces %s when the sweep ends\n",
+                    temp, path, path);
+    } else {
+        if (has_temp && rank == 0)
+            fprintf(stderr, "sendrift: --resume: ignoring %s (%s)\n", temp, sd_error_message());
+        rc = sd_results_precheck_open(path, comm);
+        if (rc == SD_OK) rc = sd_results_open_file(r, path, fapl, comm, s, l);
+        if (rc != SD_OK) goto done;
     }
     rc = sd_results_open_outputs(r, s, l);
     if (rc != SD_OK) goto done;
@@ -1320,6 +1517,9 @@ int sd_results_open(const char *path, MPI_Comm comm, const sd_sweep *s, const sd
         state->status[sd_row_run(r, k)] = st_rows[k];
         state->attempts[sd_row_run(r, k)] = at_rows[k];
     }
+    /* The XDMF beside the file is written anew (it may have been lost). */
+    if (rank == 0) rc = sd_results_xdmf_text(path, s, l, &r->xdmf);
+    if (rc == SD_OK && rank == 0 && !r->temp) rc = sd_results_xdmf_write(path, r->xdmf);
 done:
     free(st_rows);
     free(at_rows);
@@ -1384,7 +1584,9 @@ done:
     return rc;
 }
 
-int sd_results_close(sd_results **rp)
+/* Close; a file under its temporary name then replaces path (commit), or
+ * stays where it is. */
+static int sd_results_finish(sd_results **rp, int commit)
 {
     sd_results *r = *rp;
     int rc = SD_OK;
@@ -1392,10 +1594,30 @@ int sd_results_close(sd_results **rp)
     if (!r) return SD_OK;
     hid_t f = r->file;
     r->file = -1;
-    char *path = sd_strdup(r->path);
+    /* The datasets first: the file closes for real with its last handle. */
+    char *path = r->path, *temp = r->temp, *xdmf = r->xdmf;
+    int rank = r->rank;
+    r->path = r->temp = r->xdmf = NULL;
     sd_results_free(r);
     errno = 0;
     if (H5Fclose(f) < 0) rc = sd_h5_error(path ? path : "result file", "closing the file");
+    if (temp && rank == 0) {
+        if (rc == SD_OK && commit) {
+            if (rename(temp, path) != 0)
+                rc = sd_error(SD_ERR_IO, "%s: replacing it with %s failed: %s", path, temp,
+                              strerror(errno));
+            else
+                rc = sd_results_xdmf_write(path, xdmf);
+        }
+    }
     free(path);
+    free(temp);
+    free(xdmf);
     return rc;
 }
+
+int sd_results_close(sd_results **rp) { return sd_results_finish(rp, 1); }
+
+int sd_results_close_keep_old(sd_results **rp) { return sd_results_finish(rp, 0); }
+
+const char *sd_results_temp_name(const sd_results *r) { return r ? r->temp : NULL; }

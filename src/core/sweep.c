@@ -6,9 +6,11 @@
  *
  * Stopping (a signal before a time limit): every rank catches the stop
  * signals, but only the controller acts on them.  It hands out no more runs;
- * once the grace period is over it tells the groups still running to
- * abandon their runs, which they notice at the next output time.  An
- * abandoned run writes nothing and stays PENDING, to be redone on --resume.
+ * once the grace period is over (at once on a second signal) it tells the
+ * groups still running to abandon their runs, which they notice after the
+ * model's next time step (sd_run_poll_check).  An abandoned run writes
+ * nothing and stays PENDING, to be redone on --resume.  A run past its time
+ * limit (--run-timeout) is stopped the same way and recorded FAILED.
  */
 #include "sendrift/sweep.h"
 
@@ -22,6 +24,7 @@
 
 #include "sendrift/design.h"
 #include "sendrift/error.h"
+#include "sendrift/lock.h"
 #include "sendrift/progress.h"
 #include "sendrift/results.h"
 
@@ -50,6 +53,7 @@ typedef struct {
     MPI_Comm world, group;
     int rank, size, grank, gsize, group_id, groups;
     int abandon_seen;         /* leader: an abandon message was received    */
+    int worker;               /* this rank runs models (in a group)         */
     double *series;           /* n_series x n_times                          */
     double *row;              /* n_series                                    */
     double *summary;          /* n_summary                                   */
@@ -59,14 +63,19 @@ typedef struct {
 
 /* ---- stop signals ------------------------------------------------------------ */
 
-static volatile sig_atomic_t sd_stop_signal;
+static volatile sig_atomic_t sd_stop_signal; /* the first stop signal (0: none) */
+static volatile sig_atomic_t sd_stop_count;  /* how many arrived              */
 static const int sd_stop_signals[] = {SIGTERM, SIGUSR1, SIGINT};
 #define SD_N_STOP_SIGNALS (sizeof sd_stop_signals / sizeof sd_stop_signals[0])
 
 static void sd_on_stop_signal(int sig)
 {
     if (!sd_stop_signal) sd_stop_signal = sig;
+    if (sd_stop_count < 2) sd_stop_count++;
 }
+
+/* The grace period left to running runs: none after a second signal. */
+static double sd_grace(const sd_sweep_opts *o) { return sd_stop_count >= 2 ? 0.0 : o->grace; }
 
 static void sd_signals_install(struct sigaction *old)
 {
@@ -179,13 +188,12 @@ static void sd_sleepy_barrier(MPI_Comm comm)
 
 /* ---- one run -------------------------------------------------------------- */
 
-/* Should the run in progress be abandoned?  Asked by the group's rank 0 at
- * every output time. */
+/* Should the run in progress be abandoned?  Asked by the group's rank 0. */
 static int sd_abandon_now(sd_ctx *c, double stop_seen)
 {
     if (c->grank != 0) return 0;
     if (c->size == 1) /* alone: act on the signal directly */
-        return sd_stop_signal && stop_seen > 0 && sd_now() >= stop_seen + c->o->grace;
+        return sd_stop_signal && stop_seen > 0 && sd_now() >= stop_seen + sd_grace(c->o);
     int flag = 0;
     MPI_Iprobe(0, SD_TAG_ABANDON, c->world, &flag, MPI_STATUS_IGNORE);
     if (flag) {
@@ -194,6 +202,48 @@ static int sd_abandon_now(sd_ctx *c, double stop_seen)
         c->abandon_seen = 1;
     }
     return flag;
+}
+
+/* What a run's model asks between its steps (see sd_run_poll_check). */
+struct sd_run_poll {
+    sd_ctx *c;
+    double start;             /* when the run started (sd_now)               */
+    double stop_seen;         /* when its leader first saw a stop signal     */
+    int code;                 /* SD_OK, or the decision, once taken          */
+};
+
+/* The group's rank 0 decides; the others learn the answer. */
+static int sd_poll_decide(sd_run_poll *p)
+{
+    sd_ctx *c = p->c;
+    double now = sd_now();
+    if (sd_stop_signal && p->stop_seen == 0) {
+        p->stop_seen = now;
+        /* Alone, this rank is the controller too: say what happens now. */
+        if (c->size == 1 && !c->o->quiet)
+            fprintf(stderr, "sendrift: %s received: no new runs; the running run may take %g s "
+                            "more before it is abandoned (a second signal abandons it now)\n",
+                    sd_signal_name(sd_stop_signal), sd_grace(c->o));
+    }
+    if (sd_abandon_now(c, p->stop_seen)) return SD_ERR_INTERRUPTED;
+    if (c->o->run_timeout > 0 && now - p->start > c->o->run_timeout) return SD_ERR_TIMEOUT;
+    return SD_OK;
+}
+
+int sd_run_poll_check(sd_run_poll *p)
+{
+    if (!p) return SD_OK;
+    sd_ctx *c = p->c;
+    int code = p->code;
+    if (code == SD_OK && c->grank == 0) code = sd_poll_decide(p);
+    if (c->gsize > 1) MPI_Bcast(&code, 1, MPI_INT, 0, c->group);
+    p->code = code;
+    if (code == SD_ERR_INTERRUPTED) return sd_error(code, "abandoned after a stop signal");
+    if (code == SD_ERR_TIMEOUT)
+        return sd_error(code, "timeout: the run took longer than its limit of %g s "
+                              "(--run-timeout, or run_timeout in the sweep file)",
+                        c->o->run_timeout);
+    return code;
 }
 
 static int sd_u64_cmp(const void *a, const void *b)
@@ -215,7 +265,8 @@ static void sd_run_one(sd_ctx *c, uint64_t run, sd_run_status *status, char *mes
                        double *wall)
 {
     const sd_model_class *m = c->s->model;
-    double t0 = MPI_Wtime(), stop_seen = 0;
+    double t0 = MPI_Wtime();
+    sd_run_poll poll = {c, sd_now(), 0, SD_OK};
     uint64_t point, rep;
     sd_paramset ps = {0};
     void *state = NULL;
@@ -227,16 +278,13 @@ static void sd_run_one(sd_ctx *c, uint64_t run, sd_run_status *status, char *mes
     rc = sd_agree(rc, c->group, message, SD_RUN_MESSAGE_LEN);
     if (rc != SD_OK) goto out;
 
-    sd_run_info info = {run, point, rep, c->s->seed};
+    sd_run_info info = {run, point, rep, c->s->seed, &poll};
     rc = m->create(&ps, &info, c->group, &state);
     rc = sd_agree(rc, c->group, message, SD_RUN_MESSAGE_LEN);
     size_t nt = c->layout.n_times, ns = c->layout.n_series;
     for (size_t k = 0; k < nt && rc == SD_OK; k++) {
-        if (sd_stop_signal && stop_seen == 0) stop_seen = sd_now();
-        if (sd_abandon_now(c, stop_seen))
-            rc = sd_error(SD_ERR_INTERRUPTED, "abandoned after a stop signal");
-        else
-            rc = m->advance(state, c->layout.times[k]);
+        rc = sd_run_poll_check(&poll);
+        if (rc == SD_OK) rc = m->advance(state, c->layout.times[k]);
         rc = sd_agree(rc, c->group, message, SD_RUN_MESSAGE_LEN);
         if (rc != SD_OK) {
             sd_error_prefix(rc, "at t = %g", c->layout.times[k]);
@@ -436,7 +484,7 @@ static void sd_note_stop(sd_ctx *c, sd_progress *pr, int busy)
 {
     sd_progress_note(pr,
                      "sendrift: %s received: no new runs; %d running run%s may take %g s more "
-                     "before they are abandoned",
+                     "before they are abandoned (a second signal abandons them now)",
                      sd_signal_name(sd_stop_signal), busy, busy == 1 ? "" : "s", c->o->grace);
 }
 
@@ -491,7 +539,7 @@ static int sd_controller(sd_ctx *c, sd_queue *q, sd_progress *pr, int fatal_in)
                   &req[g]);
         abreq[g] = MPI_REQUEST_NULL;
     }
-    int active = G, nbusy = 0, abandon_token = 0;
+    int active = G, nbusy = 0, abandon_token = 0, second_noted = 0;
     double stop_at = 0, last_msg = 0;
     long ns = 1000;
     while (active > 0) {
@@ -499,8 +547,12 @@ static int sd_controller(sd_ctx *c, sd_queue *q, sd_progress *pr, int fatal_in)
             stop_at = sd_now();
             sd_note_stop(c, pr, nbusy);
         }
+        if (sd_stop_count >= 2 && !second_noted) {
+            second_noted = 1;
+            sd_progress_note(pr, "sendrift: second stop signal: abandoning the running runs now");
+        }
         /* After the grace period, tell the groups still running to give up. */
-        if (stop_at > 0 && sd_now() >= stop_at + c->o->grace) {
+        if (stop_at > 0 && sd_now() >= stop_at + sd_grace(c->o)) {
             for (int g = 0; g < G; g++) {
                 if (!busy[g] || abandoned[g]) continue;
                 MPI_Isend(&abandon_token, 1, MPI_INT, 1 + g * P, SD_TAG_ABANDON, c->world,
@@ -633,65 +685,125 @@ static double sd_available_memory(void)
     return avail;
 }
 
-/* Refuse, before the result file or any run buffer exists, a sweep whose
- * ranks would need more memory on a node than the node has. */
-static int sd_check_memory(sd_ctx *c)
+/* Design points whose memory hint is asked, at most: enough to find the
+ * largest lattice of any realistic design, few enough to take well under a
+ * second.  Larger designs are sampled evenly. */
+#define SD_MEMORY_SAMPLES 65536
+
+/* Bytes this rank needs for the sweep's machinery, whatever its runs: the
+ * controller's queue and per-run state, the design's tables, run buffers.
+ * Known from the sweep file alone, before the design exists. */
+static double sd_engine_bytes(const sd_ctx *c, const sd_layout *l)
 {
-    uint64_t runs = sd_design_runs(c->design);
-    double engine = 0, model = 0;
-    if (c->rank == 0) engine += (double)runs * (4 * 8 + 2 * 4 + 16 + 5); /* queue, state */
-    engine += (double)(c->layout.n_series * (c->layout.n_times + 1) + c->layout.n_summary) * 8;
-    if (c->s->model->memory && c->group != MPI_COMM_NULL) {
-        /* The largest run this rank might get (all ranks see all runs). */
-        for (uint64_t i = 0; i < runs; i++) {
-            uint64_t point, rep;
-            sd_paramset ps = {0};
-            sd_design_split(c->design, i, &point, &rep);
-            if (rep != 0) continue;
-            if (sd_design_point(c->design, point, c->x) != SD_OK) continue;
-            if (sd_sweep_run_params(c->s, c->x, &ps) == SD_OK) {
-                double m = c->s->model->memory(&ps, c->gsize);
-                if (m > model) model = m;
-            }
-            sd_paramset_free(&ps);
-        }
-    }
-    double mine = engine + model, node_need = 0, node_model = 0;
+    double runs = (double)sd_sweep_points(c->s) * (double)c->s->replicates;
+    double bytes = sd_design_table_bytes(c->s);
+    if (c->rank == 0) bytes += runs * (4 * 8 + 2 * 4 + 16 + 5); /* queue, state */
+    bytes += (double)(l->n_series * (l->n_times + 1) + l->n_summary) * 8;
+    return bytes;
+}
+
+/* Every rank of a node learns whether the node can hold what its ranks
+ * need: mine (this rank's total) and model (the largest run's share). */
+static int sd_node_memory(const sd_ctx *c, double mine, double model, const char *model_note)
+{
+    double node_need = 0, node_model = 0;
     MPI_Comm node;
     MPI_Comm_split_type(c->world, MPI_COMM_TYPE_SHARED, c->rank, MPI_INFO_NULL, &node);
-    int node_rank, node_size;
-    MPI_Comm_rank(node, &node_rank);
+    int node_size;
     MPI_Comm_size(node, &node_size);
     MPI_Allreduce(&mine, &node_need, 1, MPI_DOUBLE, MPI_SUM, node);
     MPI_Allreduce(&model, &node_model, 1, MPI_DOUBLE, MPI_MAX, node);
     double avail = sd_available_memory();
     MPI_Bcast(&avail, 1, MPI_DOUBLE, 0, node);
     MPI_Comm_free(&node);
-    int rc = SD_OK;
-    if (node_need > avail) {
-        char need[32], have[32], per[32];
-        sd_format_bytes(node_need, need, sizeof need);
-        sd_format_bytes(avail, have, sizeof have);
+    if (!(node_need > avail)) return SD_OK;
+    char need[32], have[32], per[32];
+    sd_format_bytes(node_need, need, sizeof need);
+    sd_format_bytes(avail, have, sizeof have);
+    if (node_model > 0) {
         sd_format_bytes(node_model, per, sizeof per);
-        rc = sd_error(SD_ERR_NOMEM,
-                      "the sweep needs about %s of memory on a node (%d ranks; the largest "
-                      "run needs %s per rank), but only %s are available: use fewer ranks "
-                      "per node, more ranks per simulation, or smaller runs",
-                      need, node_size, per, have);
+        return sd_error(SD_ERR_NOMEM,
+                        "the sweep needs about %s of memory on a node (%d ranks; the largest "
+                        "run needs %s per rank%s), but only %s are available: use fewer ranks "
+                        "per node, more ranks per simulation, or smaller runs",
+                        need, node_size, per, model_note, have);
     }
-    return rc;
+    double runs = (double)sd_sweep_points(c->s) * (double)c->s->replicates;
+    return sd_error(SD_ERR_NOMEM,
+                    "the sweep has %.17g runs; keeping track of them needs about %s of memory "
+                    "on a node (%d rank%s), but only %s are available: make the design smaller "
+                    "(fewer samples, levels or replicates)",
+                    runs, need, node_size, node_size == 1 ? "" : "s", have);
+}
+
+/* Refuse, before the design or any run buffer exists, a sweep too large to
+ * keep track of: counted from the sweep file, without a loop over runs. */
+static int sd_check_engine_memory(const sd_ctx *c)
+{
+    return sd_node_memory(c, sd_engine_bytes(c, &c->layout), 0.0, "");
+}
+
+/* Refuse, before the result file or any run buffer exists, a sweep whose
+ * ranks would need more memory on a node than the node has.  The memory
+ * hint is asked of design points (replicates need the same), shared out
+ * over all ranks, at most SD_MEMORY_SAMPLES of them. */
+static int sd_check_memory(sd_ctx *c)
+{
+    double model = 0;
+    uint64_t points = sd_design_points(c->design), asked = points;
+    if (c->s->model->memory) {
+        int ranks = c->size == 1 ? 1 : c->o->ranks_per_sim;
+        if (asked > SD_MEMORY_SAMPLES) asked = SD_MEMORY_SAMPLES;
+        for (uint64_t i = (uint64_t)c->rank; i < asked; i += (uint64_t)c->size) {
+            /* Evenly spaced when sampled: point floor(i points / asked). */
+            uint64_t point = asked == points ? i
+                                             : (uint64_t)((double)i * (double)points / (double)asked);
+            sd_paramset ps = {0};
+            if (sd_design_point(c->design, point, c->x) == SD_OK &&
+                sd_sweep_run_params(c->s, c->x, &ps) == SD_OK) {
+                double m = c->s->model->memory(&ps, ranks);
+                if (m > model) model = m;
+            }
+            sd_paramset_free(&ps);
+        }
+        double mine = model;
+        MPI_Allreduce(&mine, &model, 1, MPI_DOUBLE, MPI_MAX, c->world);
+    }
+    char note[128] = "";
+    if (asked < points)
+        snprintf(note, sizeof note, ", the largest of %llu of the %llu design points",
+                 (unsigned long long)asked, (unsigned long long)points);
+    double mine = sd_engine_bytes(c, &c->layout) + (c->worker ? model : 0.0);
+    return sd_node_memory(c, mine, c->worker ? model : 0.0, note);
 }
 
 /* ---- set-up and the whole sweep ------------------------------------------- */
 
 static int sd_ctx_setup(sd_ctx *c)
 {
-    int rc = sd_design_create(c->s, &c->design);
     sd_paramset base = {0};
-    if (rc == SD_OK) rc = sd_sweep_base_params(c->s, &base);
+    int rc = sd_sweep_base_params(c->s, &base);
     if (rc == SD_OK) rc = c->s->model->layout(&base, &c->layout);
     sd_paramset_free(&base);
     if (rc != SD_OK) return rc;
+    /* A design too large to track is refused before it is made (the lhs
+     * tables alone may be gigabytes). */
+    rc = sd_agree(sd_check_engine_memory(c), c->world, NULL, 0);
+    if (rc == SD_OK) rc = sd_design_create(c->s, &c->design);
+    if (rc != SD_OK) return rc;
+    /* Saltelli blocks whose A and B halves are equal waste their runs. */
+    uint64_t dup = 0, first = 0;
+    rc = sd_design_duplicates(c->design, &dup, &first);
+    if (rc != SD_OK) return rc;
+    if (dup && c->rank == 0 && !c->o->quiet)
+        fprintf(stderr,
+                "sendrift: warning: %s: %llu of the %llu Saltelli base points are degenerate "
+                "(A = B, the first at base point %llu): their runs all repeat one point and "
+                "add nothing to the indices; leave design.skip out for the default (%llu), "
+                "or set it >= 2\n",
+                c->s->source, (unsigned long long)dup, (unsigned long long)c->s->design.samples,
+                (unsigned long long)first,
+                (unsigned long long)sd_sobol_default_skip(c->s->design.samples));
     c->x = sd_calloc(sd_design_dim(c->design) + 1, sizeof(double), "a parameter vector");
     if (!c->x) return SD_ERR_NOMEM;
     if (c->s->n_snap_runs) {
@@ -730,6 +842,36 @@ static void sd_ctx_free(sd_ctx *c)
     sd_layout_free(&c->layout);
     sd_design_destroy(&c->design);
     if (c->group != MPI_COMM_NULL) MPI_Comm_free(&c->group);
+}
+
+int sd_sweep_check(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *o,
+                   sd_design **design, sd_layout *layout)
+{
+    sd_ctx c;
+    memset(&c, 0, sizeof c);
+    memset(layout, 0, sizeof *layout);
+    *design = NULL;
+    sd_sweep_opts opts = *o;
+    c.s = s;
+    c.o = &opts;
+    c.world = comm;
+    c.group = MPI_COMM_NULL;
+    MPI_Comm_rank(comm, &c.rank);
+    MPI_Comm_size(comm, &c.size);
+    if (opts.ranks_per_sim < 1) opts.ranks_per_sim = 1;
+    /* Check as the run would, on one worker group per rank besides rank 0. */
+    c.groups = c.size > 1 ? c.size - 1 : 1;
+    c.worker = c.size == 1 || c.rank > 0;
+    int rc = sd_agree(sd_ctx_setup(&c), comm, NULL, 0);
+    if (rc == SD_OK) rc = sd_agree(sd_check_memory(&c), comm, NULL, 0);
+    if (rc == SD_OK) {
+        *design = c.design;
+        *layout = c.layout;
+        c.design = NULL;
+        memset(&c.layout, 0, sizeof c.layout);
+    }
+    sd_ctx_free(&c);
+    return rc;
 }
 
 /* Create the result file, or reopen it with --resume. */
@@ -805,6 +947,10 @@ int sd_sweep_run(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *o,
     memset(report, 0, sizeof *report);
     sd_signals_install(old);
     c.s = s;
+    /* The time limit of a run: the command line's, else the sweep file's. */
+    sd_sweep_opts opts = *o;
+    if (!(opts.run_timeout > 0)) opts.run_timeout = s->run_timeout;
+    o = &opts;
     c.o = o;
     c.world = comm;
     c.group = MPI_COMM_NULL;
@@ -831,6 +977,7 @@ int sd_sweep_run(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *o,
     if (c.size > 1 && c.rank > 0 && color >= c.groups) color = MPI_UNDEFINED;
     MPI_Comm_split(comm, color, c.rank, &c.group);
     c.group_id = color == MPI_UNDEFINED ? -1 : color;
+    c.worker = c.group != MPI_COMM_NULL;
     if (c.group != MPI_COMM_NULL) {
         MPI_Comm_rank(c.group, &c.grank);
         MPI_Comm_size(c.group, &c.gsize);
@@ -848,8 +995,14 @@ int sd_sweep_run(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *o,
                       (unsigned long long)sd_design_runs(c.design));
     if (rc == SD_OK) rc = sd_agree(sd_check_memory(&c), comm, NULL, 0);
     if (rc == SD_OK) rc = sd_agree(sd_ctx_buffers(&c), comm, NULL, 0);
+    /* One writer per result file: rank 0 holds OUT.lock until the end. */
+    sd_lock *lock = NULL;
+    if (rc == SD_OK) rc = sd_results_check_name(o->output); /* the same on every rank */
+    if (rc == SD_OK) rc = sd_agree(c.rank == 0 ? sd_lock_acquire(o->output, &lock) : SD_OK, comm,
+                                   NULL, 0);
     if (rc == SD_OK) rc = sd_open_results(&c, &prev);
     if (rc != SD_OK) {
+        sd_lock_release(&lock);
         sd_ctx_free(&c);
         sd_signals_restore(old);
         return rc;
@@ -880,8 +1033,17 @@ int sd_sweep_run(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *o,
     report->stop_signal = sig;
 
     rc = sd_agree(local, comm, NULL, 0);
-    int crc = sd_results_close(&c.results);
+    /* A new file that replaces an old one (--force) does so when the sweep
+     * ends: done, or stopped by a signal (then --resume continues it); after
+     * an error the old file is kept, and the new runs wait beside it. */
+    const char *temp = sd_results_temp_name(c.results);
+    if (rc != SD_OK && temp && c.rank == 0)
+        fprintf(stderr, "sendrift: %s was kept as it was; this sweep's finished runs are in %s "
+                        "(continue it with --resume)\n",
+                o->output, temp);
+    int crc = rc == SD_OK ? sd_results_close(&c.results) : sd_results_close_keep_old(&c.results);
     if (rc == SD_OK) rc = sd_agree(crc, comm, NULL, 0);
+    sd_lock_release(&lock);
     sd_signals_restore(old);
     sd_results_state_free(&prev);
     sd_ctx_free(&c);

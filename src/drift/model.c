@@ -23,6 +23,7 @@
 
 typedef struct {
     MPI_Comm comm;             /* the worker group (borrowed)                  */
+    sd_run_poll *poll;         /* asked after every step (borrowed)            */
     sd_drift_params p;
     sd_grid *g;
     const sd_box *b;
@@ -256,6 +257,7 @@ static int drift_create(const sd_paramset *ps, const sd_run_info *info, MPI_Comm
     s->regen = p.k_reg > 0;
     s->B = 1.0;
     s->rng = sd_rng_make(info->seed, info->run);
+    s->poll = info->poll;
 
     rc = sd_grid_create(comm, p.dim, p.n, p.dx, p.periodic, &s->g);
     rc = drift_agree(comm, rc);
@@ -340,7 +342,13 @@ static int drift_advance(void *state, double t)
         long spo = p->steps_per_output;
         long until = (s->step / spo + 1) * spo;
         if (until > target) until = target;
-        while (!rc && s->step < until) rc = drift_step(s);
+        /* After every step, whether to go on: a stop signal or a time limit
+         * ends the run within one step (the answer is the same on every
+         * rank of the group). */
+        while (!rc && s->step < until) {
+            rc = drift_step(s);
+            if (!rc) rc = sd_run_poll_check(s->poll);
+        }
         if (!rc && s->step % spo == 0) rc = drift_record_row(s);
     }
     return drift_agree(s->comm, rc);

@@ -46,6 +46,7 @@ static const sd_snapfield_def null_snapfields[] = {
 
 typedef struct {
     MPI_Comm comm;
+    sd_run_poll *poll;
     double sum, work, t, fail_above;
     unsigned char *block;
     int nx, ny;
@@ -93,9 +94,9 @@ static double null_cost(const sd_paramset *p) { return sd_paramset_real(p, "work
 static int null_create(const sd_paramset *p, const sd_run_info *info, MPI_Comm comm,
                        void **state)
 {
-    (void)info;
     null_state *s = sd_calloc(1, sizeof *s, "null model state");
     if (!s) return SD_ERR_NOMEM;
+    s->poll = info->poll;
     unsigned long k;
     for (size_t i = 0; i < p->n; i++)
         if (sd_param_family(p->v[i].name, "x", &k)) s->sum += (double)k * p->v[i].value;
@@ -131,12 +132,26 @@ static int null_advance(void *state, double t)
     null_state *s = state;
     s->t = t;
     if (s->work > 0) {
-        double until = null_cpu_seconds() + s->work / (double)s->n_times;
+        /* Burnt in steps of at most 10 ms of CPU time, asking the sweep
+         * after each whether to go on, as a model with time steps does.
+         * Every rank of a group takes the same number of steps (the poll is
+         * collective). */
+        /* `work` is spread over the run's time: the first output time (t =
+         * 0, the initial state) is free, the others share it. */
+        if (s->n_times > 1 && t == 0) goto done;
+        double per = s->work / (double)(s->n_times > 1 ? s->n_times - 1 : 1);
+        long steps = (long)ceil(per / 0.01);
         volatile double sink = 0;
-        while (null_cpu_seconds() < until)
-            for (int i = 0; i < 1000; i++) sink = sink + 1e-9;
+        for (long k = 0; k < steps; k++) {
+            double until = null_cpu_seconds() + per / (double)steps;
+            while (null_cpu_seconds() < until)
+                for (int i = 0; i < 1000; i++) sink = sink + 1e-9;
+            int rc = sd_run_poll_check(s->poll);
+            if (rc != SD_OK) return rc;
+        }
         (void)sink;
     }
+done:;
     int rank;
     MPI_Comm_rank(s->comm, &rank);
     if (t >= 1 && s->sum > s->fail_above && rank == s->fail_rank)

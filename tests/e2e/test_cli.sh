@@ -60,7 +60,8 @@ cat > "$WORK/small.json" <<'JSON'
   "design": { "type": "grid" } }
 JSON
 expect_status 0 "$SENDRIFT" run "$WORK/small.json" -o "$WORK/small.h5" --quiet
-expect_status 3 "$SENDRIFT" run "$WORK/small.json" -o "$WORK/small.h5" --quiet
+# (a missing --force is a command-line matter: exit 2, as for a bad option)
+expect_status 2 "$SENDRIFT" run "$WORK/small.json" -o "$WORK/small.h5" --quiet
 expect_stderr "small.h5: exists; it is never overwritten: add --force"
 expect_status 0 "$SENDRIFT" run "$WORK/small.json" -o "$WORK/small.h5" --quiet --force
 expect_status 3 "$SENDRIFT" run "$WORK/small.json" -o "$WORK/no/such/dir/x.h5" --quiet
@@ -78,6 +79,111 @@ expect_status 0 mpi 4 "$SENDRIFT" run "$WORK/small.json" -o "$WORK/p.h5" --ranks
 expect_stderr "1 rank stay idle"
 expect_status 2 "$SENDRIFT" run "$WORK/small.json" --ranks-per-sim zero
 expect_stderr '--ranks-per-sim: "zero" is not a whole number'
+# Numbers past the range of an int are refused, never wrapped (2^32 + 1 was 1).
+expect_status 2 "$SENDRIFT" run "$WORK/small.json" -o "$WORK/w.h5" -P 4294967297
+expect_stderr '--ranks-per-sim: "4294967297" is not a whole number in [1, 2147483647]'
+expect_status 2 "$SENDRIFT" run "$WORK/small.json" -o "$WORK/w.h5" --retry 4294967296
+expect_stderr '--retry: "4294967296" is not a whole number in [0, 2147483647]'
+expect_status 2 "$SENDRIFT" run "$WORK/small.json" -o "$WORK/w.h5" --retry -1
+[ ! -e "$WORK/w.h5" ] || fail "a refused command line created its file"
+
+# models --json: the same table for programs.
+expect_status 0 "$SENDRIFT" models drift --json
+$SD_PYTHON - "$WORK/stdout" <<'PY' || fail "models drift --json"
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["name"] == "drift", m["name"]
+p = {q["name"]: q for q in m["parameters"]}
+assert p["nx"]["type"] == "int" and p["nx"]["default"] == 128, p["nx"]
+assert p["tissue"]["type"] == "choice" and "cartilage" in p["tissue"]["choices"], p["tissue"]
+PY
+expect_status 0 "$SENDRIFT" models --json
+$SD_PYTHON -c 'import json, sys; n = [m["name"] for m in json.load(open(sys.argv[1]))]; assert {"drift", "null", "ishigami"} <= set(n), n' \
+    "$WORK/stdout" || fail "models --json"
+expect_status 2 "$SENDRIFT" models drift --yaml
+expect_stderr "models: unknown option --yaml"
+
+# Names: the status line names the file made from the sweep's name (it
+# printed freed memory), and that name never leaves the directory.
+mkdir -p "$WORK/cwd"
+cat > "$WORK/cwd/dots.json" <<'JSON'
+{ "name": "../../escape", "model": { "name": "null" },
+  "parameters": [ { "name": "x1", "values": [1] } ], "design": { "type": "grid" } }
+JSON
+(cd "$WORK/cwd" && expect_status 0 "$SENDRIFT" run dots.json)
+expect_stderr "wrote _._.._escape.h5: 1 runs"
+[ -f "$WORK/cwd/_._.._escape.h5" ] || fail "default output name"
+[ ! -e "$WORK/escape.h5" ] && [ ! -e "$SD_TMP/escape.h5" ] || fail "the default output left the directory"
+cat > "$WORK/cwd/named.json" <<'JSON'
+{ "model": { "name": "null" }, "parameters": [ { "name": "x1", "values": [1] } ],
+  "design": { "type": "grid" }, "output": { "file": "from-sweep.h5" } }
+JSON
+(cd "$WORK/cwd" && expect_status 0 "$SENDRIFT" run named.json)
+expect_stderr "wrote from-sweep.h5: 1 runs"
+# A 300-byte output name, a 100 kB sweep name, invalid UTF-8 and NUL: refused
+# with a message (they aborted inside MPI-IO, or cut names short).
+long=$(printf 'a%.0s' $(seq 300))
+expect_status 2 "$SENDRIFT" run "$WORK/small.json" -o "$WORK/$long.h5" -q
+expect_stderr "a name in the result file's path is 303 bytes long; at most 247 are allowed"
+$SD_PYTHON -c '
+import json, sys
+json.dump({"name": "n" * 100000, "model": {"name": "null"},
+           "parameters": [{"name": "x1", "values": [1]}], "design": {"type": "grid"}},
+          open(sys.argv[1], "w"))' "$WORK/longname.json"
+(cd "$WORK/cwd" && expect_status 2 "$SENDRIFT" run "$WORK/longname.json")
+expect_stderr "name: 100000 bytes long; allowed: at most 200"
+printf '{"name": "a\\u0000b", "model": {"name": "null"}, "parameters": [{"name": "x1", "values": [1]}], "design": {"type": "grid"}}' >"$WORK/nul.json"
+expect_status 2 "$SENDRIFT" check "$WORK/nul.json"
+expect_stderr 'nul.json:1:12: JSON syntax error'
+expect_stderr '(a NUL character) is not allowed in a string'
+printf '{"name": "a\xff\xfeb", "model": {"name": "null"}, "parameters": [{"name": "x1", "values": [1]}], "design": {"type": "grid"}}' >"$WORK/utf8.json"
+expect_status 2 "$SENDRIFT" check "$WORK/utf8.json"
+expect_stderr 'utf8.json:1:12: byte 0xFF is not valid UTF-8'
+
+# check accepts exactly what run would start: snapshot times that are not
+# output times, and snapshots of a model without them, fail both.
+cat > "$WORK/snaptime.json" <<'JSON'
+{ "model": { "name": "null", "params": { "n_times": 3, "lattice_nx": 4 } },
+  "parameters": [ { "name": "x1", "values": [1, 2] } ], "design": { "type": "grid" },
+  "output": { "snapshots": { "runs": [0], "times": [1.5] } } }
+JSON
+cat > "$WORK/snapmodel.json" <<'JSON'
+{ "model": { "name": "ishigami" },
+  "parameters": [ { "name": "x1", "values": [1, 2] } ], "design": { "type": "grid" },
+  "output": { "snapshots": { "runs": [0], "times": [0] } } }
+JSON
+for f in snaptime snapmodel; do
+    expect_status 2 "$SENDRIFT" check "$WORK/$f.json"
+    cp "$WORK/stderr" "$WORK/check.err"
+    expect_status 2 "$SENDRIFT" run "$WORK/$f.json" -o "$WORK/$f.h5" -q
+    cmp -s "$WORK/stderr" "$WORK/check.err" || { cat "$WORK/check.err" "$WORK/stderr"; fail "$f: check and run say different things"; }
+done
+expect_stderr 'output.snapshots: model "ishigami" has no snapshots'
+# A Saltelli design whose A and B halves coincide (skip 0) is warned about by
+# check and run; the default skip (SALib's, max(N, 16)) has none.
+cat > "$WORK/skip0.json" <<'JSON'
+{ "model": { "name": "ishigami" },
+  "parameters": [ { "name": "x1", "range": [0, 1] }, { "name": "x2", "range": [0, 1] },
+                  { "name": "x3", "range": [0, 1] } ],
+  "design": { "type": "sobol", "samples": 8, "second_order": true, "skip": 0 } }
+JSON
+expect_status 0 "$SENDRIFT" check "$WORK/skip0.json"
+expect_stderr "warning: $WORK/skip0.json: 2 of the 8 Saltelli base points are degenerate (A = B, the first at base point 0)"
+expect_status 0 "$SENDRIFT" run "$WORK/skip0.json" -o "$WORK/skip0.h5"
+expect_stderr "2 of the 8 Saltelli base points are degenerate"
+sed 's/, "skip": 0//' "$WORK/skip0.json" >"$WORK/skipdefault.json"
+expect_status 0 "$SENDRIFT" check "$WORK/skipdefault.json"
+grep -q "skip 16)" "$WORK/stdout" || { cat "$WORK/stdout"; fail "check: the default skip"; }
+! grep -q "degenerate" "$WORK/stderr" || fail "the default skip warned"
+
+# A sweep without parameters (replicates of the defaults) is valid, and runs.
+cat > "$WORK/noparams.json" <<'JSON'
+{ "model": { "name": "null" }, "parameters": [], "design": { "type": "grid" }, "replicates": 3 }
+JSON
+expect_status 0 "$SENDRIFT" check "$WORK/noparams.json"
+grep -q "^runs: *3$" "$WORK/stdout" || fail "check: no parameters, 3 replicates"
+expect_status 0 "$SENDRIFT" run "$WORK/noparams.json" -o "$WORK/noparams.h5"
+expect_stderr "3 runs, 3 done, 0 failed"
 
 # Progress: plain lines when stderr is not a terminal, and a final line.
 expect_status 0 "$SENDRIFT" run "$WORK/small.json" -o "$WORK/q.h5"

@@ -173,7 +173,7 @@ static void test_parse_sobol(void)
     CU_ASSERT_EQUAL(s->design.type, SD_DESIGN_SOBOL);
     CU_ASSERT_EQUAL(s->design.samples, 1024);
     CU_ASSERT_EQUAL(s->design.second_order, 1);
-    CU_ASSERT_EQUAL(s->design.skip, 0);
+    CU_ASSERT_EQUAL(s->design.skip, 1024); /* SALib's default: max(N, 16) */
     CU_ASSERT_EQUAL(sd_sweep_dim(s), 3);
     CU_ASSERT_EQUAL(sd_sweep_points(s), 1024 * (2 * 3 + 2));
     CU_ASSERT_EQUAL(s->replicates, 1);
@@ -327,7 +327,7 @@ static void test_defaults(void)
     if (!s) return;
     CU_ASSERT_STRING_EQUAL(s->name, "run.sweep");
     CU_ASSERT_EQUAL(s->design.second_order, 0);
-    CU_ASSERT_EQUAL(s->design.skip, 0);
+    CU_ASSERT_EQUAL(s->design.skip, 16); /* SALib's default: max(N, 16) */
     CU_ASSERT_EQUAL(sd_sweep_points(s), 16 * 5);
     sd_sweep_destroy(&s);
 
@@ -791,6 +791,43 @@ static void test_err_load(void)
     n_error_cases++;
 }
 
+/* "did you mean" prefers a name equal but for case (k_e -> k_E, not k_S,
+ * which is as few edits away), and of those the fewest case changes. */
+static void test_suggest_case(void)
+{
+    static const struct {
+        const char *sq, *want, *not;
+    } cases[] = {
+        {"{'model': {'name': 'drift', 'params': {'k_e': 0.1}}, 'parameters': [], "
+         "'design': {'type': 'grid'}}",
+         "model.params.k_e: \"k_e\" is not a parameter of model \"drift\"",
+         "did you mean \"k_S\""},
+        {"{'model': {'name': 'drift'}, 'parameters': [{'name': 'k_e', 'range': [0, 1]}], "
+         "'design': {'type': 'sobol', 'samples': 8}}",
+         "parameters[0].name: \"k_e\" is not a parameter of model \"drift\"",
+         "did you mean \"k_S\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sd_sweep *s = NULL;
+        char *t = dq(cases[i].sq);
+        CU_ASSERT_EQUAL(sd_sweep_parse(t, "sweep.json", &s), SD_ERR_INPUT);
+        free(t);
+        CU_ASSERT_PTR_NULL(s);
+        check_message(__LINE__, (const char *const[]){cases[i].want,
+                                                      "(did you mean \"k_E\"?)", NULL});
+        CU_ASSERT_PTR_NULL(strstr(sd_error_message(), cases[i].not));
+    }
+    /* Fewest case changes: K_e is K_E (one), not k_E (two). */
+    char *t = dq("{'model': {'name': 'drift', 'params': {'K_e': 0.1}}, 'parameters': [], "
+                 "'design': {'type': 'grid'}}");
+    sd_sweep *s = NULL;
+    CU_ASSERT_EQUAL(sd_sweep_parse(t, "sweep.json", &s), SD_ERR_INPUT);
+    free(t);
+    check_message(__LINE__, (const char *const[]){"(did you mean \"K_E\"?)", NULL});
+    /* Still the closest by edits when no name matches but for case. */
+    EXPECT_ERROR(HEAD X123 SOBOL ", 'sede': 2}", "(did you mean \"seed\"?)");
+}
+
 /* ---------------------------------------------------------------- main */
 
 int main(int argc, char **argv)
@@ -820,6 +857,7 @@ int main(int argc, char **argv)
             {"errors: design", test_err_design},
             {"errors: replicates, seed, output", test_err_scalars},
             {"errors: loading files", test_err_load},
+            {"did you mean: case before other edits", test_suggest_case},
         };
         for (size_t i = 0; suite && i < sizeof tests / sizeof tests[0]; i++)
             if (!CU_add_test(suite, tests[i].name, tests[i].fn)) suite = NULL;

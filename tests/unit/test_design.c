@@ -274,6 +274,228 @@ static void test_saltelli_skip(void)
     sd_design_destroy(&d);
 }
 
+/* A sobol sweep over x1..x3 of the Ishigami model, through the parser (so
+ * that the parser's default skip is the one tested); skip < 0: none given. */
+static sd_sweep *parse_sobol3(uint64_t N, int second_order, long long skip)
+{
+    char text[512], sk[64] = "";
+    if (skip >= 0) snprintf(sk, sizeof sk, ", \"skip\": %lld", skip);
+    snprintf(text, sizeof text,
+             "{\"model\": {\"name\": \"ishigami\"}, \"parameters\": ["
+             "{\"name\": \"x1\", \"range\": [-3, 3]}, "
+             "{\"name\": \"x2\", \"range\": [-3, 3]}, "
+             "{\"name\": \"x3\", \"range\": [-3, 3]}], "
+             "\"design\": {\"type\": \"sobol\", \"samples\": %llu, "
+             "\"second_order\": %s%s}}",
+             (unsigned long long)N, second_order ? "true" : "false", sk);
+    sd_sweep *s = NULL;
+    int rc = sd_sweep_parse(text, "sobol3.json", &s);
+    if (rc != SD_OK) fprintf(stderr, "sd_sweep_parse: %s\n", sd_error_message());
+    CU_ASSERT_EQUAL(rc, SD_OK);
+    return s;
+}
+
+/* Brute force: how many base points have A = B, and the first. */
+static uint64_t brute_dups(const sd_design *d, uint64_t N, uint64_t *first)
+{
+    uint64_t bs = sd_design_saltelli_role(d, 0, NULL, NULL), n = 0;
+    size_t D = sd_design_dim(d);
+    double a[8], b[8];
+    *first = UINT64_MAX;
+    for (uint64_t j = 0; j < N; j++) {
+        CU_ASSERT_EQUAL_FATAL(sd_design_unit(d, j * bs, a), SD_OK);
+        CU_ASSERT_EQUAL_FATAL(sd_design_unit(d, j * bs + bs - 1, b), SD_OK);
+        if (memcmp(a, b, D * sizeof *a) == 0) {
+            if (!n) *first = j;
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Points that lie in a block all of whose points are the same point. */
+static uint64_t points_in_constant_blocks(const sd_design *d)
+{
+    uint64_t bs = sd_design_saltelli_role(d, 0, NULL, NULL), n = 0;
+    uint64_t P = sd_design_points(d);
+    size_t D = sd_design_dim(d);
+    double u0[8], u[8];
+    for (uint64_t j = 0; j < P / bs; j++) {
+        int same = 1;
+        CU_ASSERT_EQUAL_FATAL(sd_design_unit(d, j * bs, u0), SD_OK);
+        for (uint64_t r = 1; r < bs; r++) {
+            CU_ASSERT_EQUAL_FATAL(sd_design_unit(d, j * bs + r, u), SD_OK);
+            if (memcmp(u0, u, D * sizeof *u) != 0) same = 0;
+        }
+        if (same) n += bs;
+    }
+    return n;
+}
+
+/* The default skip (SALib's saltelli.sample: a power of two >= N, at least
+ * 16) leaves no degenerate block; skip 0 given explicitly keeps the old
+ * design, whose base points 0 and 1 are degenerate. */
+static void test_saltelli_default_skip(void)
+{
+    CU_ASSERT_EQUAL(sd_sobol_default_skip(1), 16);
+    CU_ASSERT_EQUAL(sd_sobol_default_skip(8), 16);
+    CU_ASSERT_EQUAL(sd_sobol_default_skip(16), 16);
+    CU_ASSERT_EQUAL(sd_sobol_default_skip(17), 32);
+    CU_ASSERT_EQUAL(sd_sobol_default_skip(1024), 1024);
+    CU_ASSERT_EQUAL(sd_sobol_default_skip((uint64_t)1 << 31), (uint64_t)1 << 31);
+
+    /* the issue's study: 3 parameters, N = 8, second order: 64 points */
+    sd_sweep *s = parse_sobol3(8, 1, -1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_EQUAL(s->design.skip, sd_sobol_default_skip(8));
+    sd_design *d = mk_design(s);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(sd_design_points(d), 64);
+    uint64_t n = 99, first = 0, bf = 0;
+    CU_ASSERT_EQUAL(brute_dups(d, 8, &bf), 0);
+    CU_ASSERT_EQUAL(points_in_constant_blocks(d), 0);
+    CU_ASSERT_EQUAL(sd_design_duplicates(d, &n, &first), SD_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_EQUAL(first, UINT64_MAX);
+    /* block 0 is Sobol' point 16 (scipy: Sobol(6).fast_forward(16)) */
+    double u[3];
+    CU_ASSERT_EQUAL(sd_design_unit(d, 0, u), SD_OK);
+    CU_ASSERT(u[0] == 0.09375 && u[1] == 0.46875 && u[2] == 0.46875);
+    sd_design_destroy(&d);
+    sd_sweep_destroy(&s);
+
+    /* explicit skip 0: used as given, the old design, flagged */
+    s = parse_sobol3(8, 1, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_EQUAL(s->design.skip, 0);
+    d = mk_design(s);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(sd_design_unit(d, 8, u), SD_OK);   /* A of base 1 */
+    CU_ASSERT(u[0] == 0.5 && u[1] == 0.5 && u[2] == 0.5);
+    CU_ASSERT_EQUAL(brute_dups(d, 8, &bf), 2);
+    /* the issue: 16 of the 64 points are blocks of one point each */
+    CU_ASSERT_EQUAL(points_in_constant_blocks(d), 16);
+    CU_ASSERT_EQUAL(sd_design_duplicates(d, &n, &first), SD_OK);
+    CU_ASSERT_EQUAL(n, 2);
+    CU_ASSERT_EQUAL(first, 0);
+    sd_design_destroy(&d);
+    sd_sweep_destroy(&s);
+
+    /* an explicit skip is honoured exactly */
+    s = parse_sobol3(8, 0, 3);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_EQUAL(s->design.skip, 3);
+    sd_sweep_destroy(&s);
+
+    /* the 2^32 limit with the default skip: N = 2^31 fits, 2^32 does not */
+    s = parse_sobol3((uint64_t)1 << 31, 0, -1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_EQUAL(s->design.skip, (uint64_t)1 << 31);
+    d = mk_design(s);
+    CU_ASSERT_PTR_NOT_NULL(d);
+    CU_ASSERT_EQUAL(sd_design_duplicates(d, &n, &first), SD_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    sd_design_destroy(&d);
+    sd_sweep_destroy(&s);
+    s = parse_sobol3((uint64_t)1 << 32, 0, -1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_EQUAL(sd_design_create(s, &d), SD_ERR_INPUT);
+    CU_ASSERT(strstr(sd_error_message(), "2^32") != NULL);
+    CU_ASSERT(strstr(sd_error_message(), "design.skip") != NULL);
+    sd_sweep_destroy(&s);
+
+    /* other D and N: no degenerate block with the default skip */
+    sd_axis ax[6];
+    char nm[6][4] = {"a", "b", "c", "d", "e", "f"};
+    for (size_t k = 0; k < 6; k++) ax[k] = ax_range(nm[k], 0, 1, 0, 0);
+    for (size_t D = 2; D <= 6; D++)
+        for (uint64_t N = 1; N <= 4096; N *= 2) {
+            sd_sweep t = mk_sweep(ax, D, SD_DESIGN_SOBOL);
+            t.design.samples = N;
+            t.design.skip = sd_sobol_default_skip(N);
+            d = mk_design(&t);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+            CU_ASSERT_EQUAL(sd_design_duplicates(d, &n, &first), SD_OK);
+            CU_ASSERT_EQUAL(n, 0);
+            CU_ASSERT_EQUAL(brute_dups(d, N, &bf), 0);
+            t.design.skip = 0;       /* and with skip 0: base points 0, 1 */
+            sd_design_destroy(&d);
+            d = mk_design(&t);
+            CU_ASSERT_EQUAL(sd_design_duplicates(d, &n, &first), SD_OK);
+            CU_ASSERT_EQUAL(n, N < 2 ? N : 2);
+            CU_ASSERT_EQUAL(first, 0);
+            sd_design_destroy(&d);
+        }
+}
+
+/* sd_design_duplicates against brute force, over skips and sizes that
+ * cut the dyadic blocks in every way; D = 1 has many degenerate points. */
+static void test_saltelli_duplicates(void)
+{
+    sd_axis ax[4] = {ax_range("a", 0, 1, 0, 0), ax_range("b", 0, 1, 0, 0),
+                     ax_range("c", 0, 1, 0, 0), ax_range("d", 0, 1, 0, 0)};
+    const uint64_t skips[] = {0, 1, 2, 3, 5, 16, 17, 23, 24, 100, 1000, 4093,
+                              UINT32_MAX - 700, UINT32_MAX - 1};
+    const uint64_t sizes[] = {1, 2, 3, 7, 8, 13, 64, 100, 255, 512, 700};
+    uint64_t total = 0;
+    for (size_t D = 1; D <= 4; D++)
+        for (size_t a = 0; a < sizeof skips / sizeof *skips; a++)
+            for (size_t b = 0; b < sizeof sizes / sizeof *sizes; b++) {
+                uint64_t N = sizes[b];
+                if (N - 1 > UINT32_MAX - skips[a]) continue;
+                sd_sweep t = mk_sweep(ax, D, SD_DESIGN_SOBOL);
+                t.design.samples = N;
+                t.design.skip = skips[a];
+                t.design.second_order = (int)(a & 1);
+                sd_design *d = mk_design(&t);
+                CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+                uint64_t n = 99, first = 0, bf = 0;
+                CU_ASSERT_EQUAL(sd_design_duplicates(d, &n, &first), SD_OK);
+                uint64_t want = brute_dups(d, N, &bf);
+                if (n != want || first != bf)
+                    fprintf(stderr, "D %zu skip %llu N %llu: %llu (first %llu), "
+                            "brute force %llu (first %llu)\n", D,
+                            (unsigned long long)skips[a], (unsigned long long)N,
+                            (unsigned long long)n, (unsigned long long)first,
+                            (unsigned long long)want, (unsigned long long)bf);
+                CU_ASSERT_EQUAL(n, want);
+                CU_ASSERT_EQUAL(first, bf);
+                total += want;
+                sd_design_destroy(&d);
+            }
+    CU_ASSERT(total > 100);   /* the check saw degenerate points */
+
+    /* the whole sequence at once: 2^32 indices, of which 65536 have
+     * x_0 = x_1 (counted by a Gray-code brute force over all 2^32, once) */
+    sd_sweep t = mk_sweep(ax, 1, SD_DESIGN_SOBOL);
+    t.design.samples = (uint64_t)1 << 32;
+    t.design.skip = 0;
+    sd_design *d = mk_design(&t);
+    uint64_t n = 0, first = 99;
+    CU_ASSERT_EQUAL(sd_design_duplicates(d, &n, &first), SD_OK);
+    CU_ASSERT_EQUAL(n, 65536);
+    CU_ASSERT_EQUAL(first, 0);
+    sd_design_destroy(&d);
+    t.design.skip = 4;
+    t.design.samples = 2;
+    d = mk_design(&t);
+    CU_ASSERT_EQUAL(sd_design_duplicates(d, &n, &first), SD_OK);
+    CU_ASSERT_EQUAL(n, 2);              /* Sobol' points 4 and 5 */
+    CU_ASSERT_EQUAL(first, 0);
+    sd_design_destroy(&d);
+
+    /* other designs: nothing to report; NULL pointers */
+    t.design.type = SD_DESIGN_RANDOM;
+    t.design.samples = 16;
+    d = mk_design(&t);
+    CU_ASSERT_EQUAL(sd_design_duplicates(d, &n, &first), SD_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_EQUAL(first, UINT64_MAX);
+    CU_ASSERT_EQUAL(sd_design_duplicates(d, NULL, NULL), SD_OK);
+    sd_design_destroy(&d);
+    CU_ASSERT_EQUAL(sd_design_duplicates(NULL, &n, &first), SD_ERR_INTERNAL);
+}
+
 /* ---------------------------------------------------------------------- */
 /* LHS                                                                    */
 
@@ -511,7 +733,7 @@ static void check_morris(uint32_t p, uint64_t r, size_t D)
     const double delta = p / (2.0 * (p - 1));
     int ups = 0, downs = 0;
     for (uint64_t t = 0; t < r; t++) {
-        double prev[5], u[5], x[5];
+        double prev[5] = {0}, u[5] = {0}, x[5] = {0};
         int moved[5] = {0};
         double lo[5] = {0};   /* x*: the lower of each factor's two values */
         for (uint64_t k = 0; k <= D; k++) {
@@ -766,6 +988,8 @@ int main(void)
         {"saltelli second order", test_saltelli_second_order},
         {"saltelli first order", test_saltelli_first_order},
         {"saltelli skip", test_saltelli_skip},
+        {"saltelli default skip (SALib), skip 0 flagged", test_saltelli_default_skip},
+        {"saltelli duplicates exact (brute force)", test_saltelli_duplicates},
         {"lhs stratification and seeds", test_lhs},
         {"lhs memory limit", test_lhs_too_big},
         {"grid order, levels, replicates", test_grid},
