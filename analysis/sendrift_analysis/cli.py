@@ -11,8 +11,10 @@ import sys
 
 import numpy as np
 
+from .fmt import fmt_num
 from .results import ResultError, ResultFile
 from . import phase as phase_mod
+from . import sobol as sobol_mod
 from .sobol import DEFAULT_CONF_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED
 
 
@@ -40,9 +42,9 @@ def _phase_opts(ap):
 
 def _axes_opts(ap):
     ap.add_argument("--x", metavar="AXIS", help="swept parameter on the x axis of heatmaps "
-                    "and the phase diagram (default: the first)")
-    ap.add_argument("--y", metavar="AXIS", help="swept parameter on the y axis (default: the "
-                    "second)")
+                    "and the phase diagram; give --x and --y together, or neither for the "
+                    "first two swept parameters")
+    ap.add_argument("--y", metavar="AXIS", help="swept parameter on the y axis (with --x)")
     ap.add_argument("--bins", type=int, default=8,
                     help="cells per axis for a continuous parameter (default %(default)s; a "
                          "parameter with few distinct values gets one cell per value)")
@@ -81,27 +83,76 @@ def _jsonable(v):
     return v
 
 
-def _f(v, w=9, nd=4):
-    return ("%*.*f" % (w, nd, v)) if np.isfinite(v) else "%*s" % (w, "nan")
+UNRELIABLE_MARK = "!"
+
+
+def _f(v, w=13, flag=False, tiny="exp"):
+    """A number in a column of w characters: w - 1 for the number (always
+    with a leading space, exponent form when large), then the unreliable
+    mark or a space.  tiny: fmt.num's (Sobol indices: "fixed")."""
+    return fmt_num(v, w - 1, tiny=tiny) + (UNRELIABLE_MARK if flag else " ")
+
+
+def _h(name, w=13):
+    return "%*s " % (w - 1, name[:w - 2])
+
+
+def _unreliable_note(S, flagged, out):
+    """The footnote of a table with marked indices: which, and why."""
+    if not flagged:
+        return
+    out.write("%s unreliable: the interval (index +- conf) is wider than the index range "
+              "[0, 1] or is not a number, so the index is not known (%s).\n  Why: %s.\n"
+              % (UNRELIABLE_MARK, "; ".join(flagged), sobol_mod.unreliable_why(S)))
+
+
+def _unreliable_doc(method, S):
+    """JSON keys: 'unreliable' {S1, ST, S2: booleans like the indices} and,
+    when one is set, 'unreliable_why'."""
+    if method != "sobol":
+        return {}
+    bad = sobol_mod.unreliable(S)
+    d = {"unreliable": bad}
+    if any(np.any(a) for a in bad.values()):
+        d["unreliable_why"] = sobol_mod.unreliable_why(S)
+    return d
 
 
 def _print_table(method, S, out):
     names = S["names"]
     wn = max([9] + [len(n) for n in names])
+    bad = sobol_mod.unreliable(S) if method == "sobol" else {}
+    tiny = "fixed" if method == "sobol" else "exp"
+    flagged = []
     if method == "sobol":
         cols = ("S1", "S1_conf", "ST", "ST_conf")
     else:
         cols = ("mu", "mu_star", "sigma", "mu_star_conf")
-    out.write("%-*s" % (wn, "parameter") + "".join("%13s" % c for c in cols) + "\n")
+
+    def flag(c, *ij):
+        k = c[:-5] if c.endswith("_conf") else c
+        return bool(k in bad and bad[k][ij])
+
+    out.write("%-*s" % (wn, "parameter") + "".join(_h(c) for c in cols) + "\n")
     for i, n in enumerate(names):
-        out.write("%-*s" % (wn, n) + "".join(_f(S[c][i], 13) for c in cols) + "\n")
+        out.write("%-*s" % (wn, n) + "".join(_f(S[c][i], flag=flag(c, i), tiny=tiny)
+                                             for c in cols) + "\n")
+        ks = [k for k in ("S1", "ST") if k in bad and bad[k][i]]
+        if ks:
+            flagged.append("%s of %s" % (" and ".join(ks), n))
     if method == "sobol" and "S2" in S and len(names) > 1:
         out.write("second order:\n")
-        out.write("%-*s" % (2 * wn + 1, "pair") + "%13s%13s\n" % ("S2", "S2_conf"))
+        out.write("%-*s" % (2 * wn + 1, "pair") + _h("S2") + _h("S2_conf") + "\n")
         for j in range(len(names)):
             for k in range(j + 1, len(names)):
+                fl = flag("S2", j, k)
                 out.write("%-*s" % (2 * wn + 1, names[j] + " " + names[k])
-                          + _f(S["S2"][j, k], 13) + _f(S["S2_conf"][j, k], 13) + "\n")
+                          + _f(S["S2"][j, k], flag=fl, tiny=tiny)
+                          + _f(S["S2_conf"][j, k], flag=fl, tiny=tiny)
+                          + "\n")
+                if fl:
+                    flagged.append("S2 of (%s, %s)" % (names[j], names[k]))
+    _unreliable_note(S, flagged, out)
 
 
 def _blocks_line(method, b):
@@ -163,6 +214,10 @@ def sensitivity_main(argv=None):
         _check_common(args)
         with ResultFile(args.result) as rf:
             method = rf.dtype if args.method == "auto" else args.method
+            if rf.no_parameters:
+                raise ResultError("%s: %s; analysis/report and analysis/figures show the "
+                                  "runs and their spread across replicates"
+                                  % (rf.path, rf.no_indices_reason()))
             if method not in ("sobol", "morris"):
                 raise ResultError("%s: design type is '%s': no sensitivity indices (they need "
                                   "a 'sobol' (Saltelli) or 'morris' design); analysis/figures "
@@ -207,7 +262,7 @@ def sensitivity_main(argv=None):
                           seed=args.seed)
                 if not args.over_time:
                     S = mod.analyze_summary(rf, m, **kw)
-                    doc["summary"][m] = S
+                    doc["summary"][m] = dict(S, **_unreliable_doc(method, S))
                     rows += list(_csv_rows(method, m, "summary", S))
                     if not args.quiet:
                         out.write("\n%s indices of summary '%s'%s\n%s\n"
@@ -217,7 +272,7 @@ def sensitivity_main(argv=None):
                         _print_table(method, S, out)
                 else:
                     St = mod.analyze_timeseries(rf, m, **kw)
-                    doc["timeseries"][m] = St
+                    doc["timeseries"][m] = dict(St, **_unreliable_doc(method, St))
                     for ti, t in enumerate(St["time"]):
                         Si = {k: St[k][ti] for k in St if isinstance(St[k], np.ndarray)
                               and St[k].ndim >= 2}
@@ -232,14 +287,27 @@ def sensitivity_main(argv=None):
                                      _blocks_line(method, St["blocks"])))
                         head = "%10s" % ("time" + (" (%s)" % rf.time_units if rf.time_units
                                                    not in ("", "1") else ""))
-                        head += "".join("%12s" % ("%s[%s]" % (k, n))[:12]
+                        head += "".join(_h("%s[%s]" % (k, n), 12)
                                         for k in (k1, k2) for n in St["names"])
                         out.write(head + "\n")
+                        bad = sobol_mod.unreliable(St) if method == "sobol" else {}
                         for ti, t in enumerate(St["time"]):
-                            out.write("%10.4g" % t + "".join(_f(St[k][ti, i], 12)
-                                                             for k in (k1, k2)
-                                                             for i in range(len(St["names"])))
-                                      + "\n")
+                            out.write("%10.4g" % t + "".join(
+                                _f(St[k][ti, i], 12, k in bad and bool(bad[k][ti, i]),
+                                   "fixed" if method == "sobol" else "exp")
+                                for k in (k1, k2) for i in range(len(St["names"]))) + "\n")
+                        flagged = []
+                        for k in (k1, k2):
+                            for i, n in enumerate(St["names"]):
+                                if k in bad and bad[k][:, i].any():
+                                    flagged.append("%s of %s at %d of %d times"
+                                                   % (k, n, int(bad[k][:, i].sum()),
+                                                      len(St["time"])))
+                        if "S2" in bad and bad["S2"].any():
+                            flagged.append("S2 (see --json/--csv) at %d of %d times"
+                                           % (int(bad["S2"].any(axis=(1, 2)).sum()),
+                                              len(St["time"])))
+                        _unreliable_note(St, flagged, out)
             if args.json:
                 with open(args.json, "w") as fh:
                     json.dump(_jsonable(doc), fh, indent=1)

@@ -5,6 +5,7 @@ invented, and what is missing is said in the figure or left out.
     timeseries_figure   a time series, mean and min-max band over replicates
                         per design point (or ensemble quantiles when the
                         design has too many points to draw one by one)
+    replicates_figure   summary metrics across replicates (no swept parameters)
     heatmap_figure      a summary metric over two swept parameters
     phase_figure        fraction of runs with spreading drift (phase.py)
     snapshot_figure     lattice snapshot: kind, epi, ecm, S, E
@@ -80,6 +81,7 @@ def _timeseries_figure(rf, metric, path, max_points):
     if rf.points <= max_points:
         colours = plt.cm.tab10(np.linspace(0, 1, 10))
         shown = 0
+        thin = False
         for p in range(rf.points):
             m = done & (rf.point == p)
             if not m.any():
@@ -89,13 +91,19 @@ def _timeseries_figure(rf, metric, path, max_points):
             with np.errstate(invalid="ignore"):
                 mean = np.nanmean(Y, axis=0)
             lab = "%s (n=%d)" % (rf.describe_point(p, 3), m.sum())
+            if rf.no_parameters and m.sum() <= 20:
+                thin = True
+                for i, yr in enumerate(Y):     # few replicates: each one, thin
+                    ax.plot(t, yr, color=c, lw=0.7, alpha=0.6,
+                            label="single replicates" if (shown == 0 and i == 0) else None)
             ax.plot(t, mean, color=c, lw=1.8, label=lab)
             if m.sum() > 1:
                 ax.fill_between(t, np.nanmin(Y, axis=0), np.nanmax(Y, axis=0),
                                 color=c, alpha=0.2, lw=0)
             shown += 1
-        ax.set_title("%s: %s\nline: mean over replicates; band: min-max over replicates"
-                     % (_title(rf), metric), fontsize=10)
+        ax.set_title("%s: %s\nline: mean over replicates; band: min-max over replicates%s"
+                     % (_title(rf), metric, "; thin: each replicate" if thin else ""),
+                     fontsize=10)
         ax.legend(fontsize=7.5, loc="best", framealpha=0.8,
                   title="design point (finished replicates)", title_fontsize=7.5)
     else:
@@ -113,6 +121,74 @@ def _timeseries_figure(rf, metric, path, max_points):
     ax.set_xlabel(_time_label(rf))
     ax.set_ylabel(metric_label(rf, metric, series=True))
     ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+# -- replicates of one configuration ---------------------------------------------------
+
+def summary_stats(rf, metric):
+    """Mean, spread and count of a summary metric over the finished runs
+    with a finite value (a sweep without parameters: replicates of the
+    model's defaults).  std is the sample standard deviation (ddof 1; NaN
+    with one value)."""
+    v = rf.summary(metric)
+    v = v[rf.done & np.isfinite(v)]
+    n = int(v.size)
+    nan = float("nan")
+    return {"n": n, "done": int(rf.done.sum()),
+            "mean": float(v.mean()) if n else nan,
+            "std": float(v.std(ddof=1)) if n > 1 else nan,
+            "min": float(v.min()) if n else nan,
+            "max": float(v.max()) if n else nan,
+            "median": float(np.median(v)) if n else nan}
+
+
+def replicates_figure(rf, metrics, path):
+    """One panel per summary metric: every finished run's value, the mean
+    (line) and mean +- one standard deviation (band).  For a sweep without
+    swept parameters, where runs differ only by their random streams.
+    Returns the path, or None when no run has finished."""
+    metrics = list(metrics)
+    if not metrics or not rf.done.any():
+        return None
+    nc = min(4, len(metrics))
+    nr = -(-len(metrics) // nc)
+    fig, axes = plt.subplots(nr, nc, figsize=(3.0 * nc + 0.6, 2.7 * nr + 0.9), squeeze=False)
+    rng = np.random.default_rng(0)
+    for ax, m in zip(axes.ravel(), metrics):
+        v = rf.summary(m)
+        v = v[rf.done & np.isfinite(v)]
+        st = summary_stats(rf, m)
+        ax.set_title(m, fontsize=9)
+        ax.set_xticks([])
+        ax.set_xlim(-1, 1)
+        ax.tick_params(labelsize=7.5)
+        u = rf.metric_info(m)["units"]
+        if u not in ("", "1"):
+            ax.set_ylabel(u, fontsize=8)
+        if not v.size:
+            ax.text(0.5, 0.5, "no finite value\nin %d finished run%s"
+                    % (st["done"], "" if st["done"] == 1 else "s"),
+                    transform=ax.transAxes, ha="center", va="center", fontsize=8, color="0.3")
+            ax.set_yticks([])
+            continue
+        if np.isfinite(st["std"]):
+            ax.axhspan(st["mean"] - st["std"], st["mean"] + st["std"], color="tab:blue",
+                       alpha=0.15, lw=0)
+        ax.axhline(st["mean"], color="tab:blue", lw=1.5)
+        ax.scatter(rng.uniform(-0.35, 0.35, v.size), v, s=14, color="k", zorder=3)
+        ax.text(0.02, 0.02, "n=%d  mean %.4g\nstd %s" % (st["n"], st["mean"],
+                "%.3g" % st["std"] if np.isfinite(st["std"]) else "n/a"),
+                transform=ax.transAxes, ha="left", va="bottom", fontsize=7,
+                bbox=dict(facecolor="white", alpha=0.7, lw=0))
+        ax.grid(axis="y", alpha=0.3)
+    for ax in axes.ravel()[len(metrics):]:
+        ax.axis("off")
+    fig.suptitle("%s: summary metrics across %d finished run%s (no swept parameters: "
+                 "replicates of the model's defaults)\ndots: runs; line: mean; band: mean "
+                 "+- 1 std" % (_title(rf), int(rf.done.sum()), "" if rf.done.sum() == 1 else "s"),
+                 fontsize=9.5)
+    fig.tight_layout()
     return _save(fig, path)
 
 
@@ -178,6 +254,38 @@ def default_axes(rf):
     if rf.dim < 2:
         return None
     return rf.param_names[0], rf.param_names[1]
+
+
+def check_axes(rf, x=None, y=None):
+    """The two parameters of heatmaps and the phase diagram from --x and
+    --y: both, or neither (then default_axes: the first two swept
+    parameters, None with fewer).  Every error names the option at fault and
+    lists the swept parameters."""
+    if x is None and y is None:
+        return default_axes(rf)
+    names = list(rf.param_names)
+    swept = ", ".join(names) or "(none)"
+    alone = "--y" if y is None else "--x" if x is None else None
+    for opt, v in (("--x", x), ("--y", y)):
+        if v is not None and v not in names:
+            raise ResultError("%s %s: parameter '%s' is not swept in %s; swept parameters: %s%s"
+                              % (opt, v, v, rf.path, swept,
+                                 "; and %s is missing: give both --x and --y (or neither)"
+                                 % alone if alone else ""))
+    if alone:
+        given, value, missing = ("--x", x, "--y") if y is None else ("--y", y, "--x")
+        others = [n for n in names if n != value]
+        if not others:
+            raise ResultError("%s %s given, but %s is the only swept parameter in %s: "
+                              "heatmaps and the phase diagram need two (drop %s)"
+                              % (given, value, value, rf.path, given))
+        raise ResultError("%s %s given without %s: give both --x and --y (or neither, for "
+                          "the first two swept parameters); %s is one of: %s"
+                          % (given, value, missing, missing, ", ".join(others)))
+    if x == y:
+        raise ResultError("--x and --y both name '%s': give two different swept parameters "
+                          "(%s)" % (x, swept))
+    return x, y
 
 
 def _cells(ax_x, ax_y, values, use):
@@ -506,14 +614,7 @@ def draw_all(rf, outdir, metrics=None, x=None, y=None, bins=8, max_points=8,
                                                ", ".join(series) or "(none)"))
         summ = [m for m in summ if m in metrics]
         series = [m for m in series if m in metrics]
-    if (x is None) != (y is None):
-        raise ResultError("give both --x and --y (or neither)")
-    if x is not None:
-        rf.param(x)
-        rf.param(y)
-        axes = (x, y)
-    else:
-        axes = default_axes(rf)
+    axes = check_axes(rf, x, y)
     out = []
 
     def add(p, cap):
@@ -524,7 +625,12 @@ def draw_all(rf, outdir, metrics=None, x=None, y=None, bins=8, max_points=8,
     for m in series:
         add(timeseries_figure(rf, m, os.path.join(outdir, "timeseries_%s.png" % _safe(m)),
                               max_points), "time series of %s" % m)
-    if axes is None:
+    if rf.no_parameters:
+        add(replicates_figure(rf, summ, os.path.join(outdir, "replicates_summary.png")),
+            "summary metrics across replicates")
+        log("note: no swept parameters (\"parameters\": []): the figures show the spread "
+            "across replicates; no heatmaps, phase diagram or sensitivity indices")
+    elif axes is None:
         log("note: %d swept parameter(s): no two-axis heatmaps" % rf.dim)
     else:
         for m in summ:
@@ -547,7 +653,9 @@ def draw_all(rf, outdir, metrics=None, x=None, y=None, bins=8, max_points=8,
             "lattice of run %d at output %d" % (e[0], e[1]))
     if len(rf.snapshots()) > max_snapshots:
         log("note: drew %d of %d snapshots (--max-snapshots)" % (max_snapshots, len(rf.snapshots())))
-    if indices and rf.dtype in ("sobol", "morris"):
+    if rf.no_parameters:
+        pass                            # said above
+    elif indices and rf.dtype in ("sobol", "morris"):
         mod = sobol if rf.dtype == "sobol" else morris
         draw = sobol_figure if rf.dtype == "sobol" else morris_figure
         for m in summ:

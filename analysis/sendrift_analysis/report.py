@@ -10,6 +10,7 @@ import numpy as np
 
 from . import figures, sobol, morris
 from . import phase as phase_mod
+from .fmt import num
 from .results import ResultError
 
 DRIFT_KEY_SUMMARY = ["final_frac_senescent", "final_F", "drift_speed", "ev_share"]
@@ -97,10 +98,32 @@ def _inline(text):
     return re.sub(r"`(.+?)`", r"<code>\1</code>", t)
 
 
-def _fmt(v, nd=3):
+def _fmt(v, nd=3, tiny="fixed"):
+    """A table number: nd decimals, or exponent form when large (never a
+    30-digit run); "n/a" when not a finite number."""
     if v is None or not np.isfinite(v):
         return "n/a"
-    return "%.*f" % (nd, v)
+    return num(v, nd, tiny=tiny)
+
+
+def _unreliable_cell(bad, i):
+    ks = [k for k in ("S1", "ST") if k in bad and bad[k][i]]
+    return "unreliable (%s)" % ", ".join(ks) if ks else ""
+
+
+def _unreliable_par(d, S, bad):
+    """After a table of Sobol indices: which indices (S2 too, which the
+    table leaves out) are unreliable, and why."""
+    names = S["names"]
+    which = ["%s of %s" % (k, names[i]) for i in range(len(names))
+             for k in ("S1", "ST") if k in bad and bad[k][i]]
+    if "S2" in bad:
+        which += ["S2 of (%s, %s)" % (names[j], names[k]) for j in range(len(names))
+                  for k in range(j + 1, len(names)) if bad["S2"][j, k]]
+    if which:
+        d.p("**Unreliable**: %s. Their interval (index +- conf) is wider than the index "
+            "range [0, 1] (or is not a number), so these numbers do not estimate the index. "
+            "Why: %s." % ("; ".join(which), sobol.unreliable_why(S)))
 
 
 def _pct(a, b):
@@ -115,6 +138,57 @@ def _pct(a, b):
     return "%.1f %%" % v
 
 
+def _sig(v):
+    """A statistic in a metric's own units: 5 significant digits; "n/a"
+    when not a finite number."""
+    if v is None or not np.isfinite(v):
+        return "n/a"
+    return "%.5g" % v
+
+
+MAX_RUN_ROWS = 20
+
+
+def _replicates_sections(d, rf, summ, ksum):
+    """A sweep without parameters: the runs (when few) and every summary
+    metric's mean and spread across them."""
+    c = rf.completion()
+    if rf.runs <= MAX_RUN_ROWS:
+        names = {v: k for k, v in rf.status_codes.items()}
+        cols = ksum[:MAX_KEY_METRICS]
+        vals = {m: rf.summary(m) for m in cols}
+        head = ["run"] + (["point"] if rf.points > 1 else []) + ["replicate", "status",
+                                                                 "wall time (s)"] + cols
+        rows = []
+        for i in range(rf.runs):
+            w = rf.wall_seconds[i] if rf.wall_seconds is not None else float("nan")
+            rows.append([i] + ([int(rf.point[i])] if rf.points > 1 else [])
+                        + [int(rf.replicate[i]), names.get(int(rf.status_raw[i]), "?"),
+                           _sig(w) if rf.done[i] else ""]
+                        + [_sig(vals[m][i]) if rf.done[i] else "" for m in cols])
+        d.h(3, "Runs")
+        d.table(head, rows)
+    d.h(2, "Across replicates")
+    if not summ:
+        d.p("No summary metrics in the file; the time series below show the runs.")
+        return
+    if not c["done"]:
+        d.p("No run finished: nothing to summarise.")
+        return
+    d.p("Every summary metric over the %d finished run%s (replicates of the model's "
+        "defaults, differing only in their random streams): mean, sample standard "
+        "deviation (n - 1), min and max over the runs with a finite value; n/a where "
+        "there is none (or, for the standard deviation, only one)."
+        % (c["done"], "" if c["done"] == 1 else "s"))
+    rows = []
+    for m in summ:
+        st = figures.summary_stats(rf, m)
+        rows.append([m, rf.metric_info(m)["units"] or "",
+                     "%d" % st["n"] if st["n"] == st["done"] else "%d of %d" % (st["n"], st["done"]),
+                     _sig(st["mean"]), _sig(st["std"]), _sig(st["min"]), _sig(st["max"])])
+    d.table(["metric", "unit", "n", "mean", "std", "min", "max"], rows)
+
+
 def key_metrics(rf, metrics=None):
     summ, series = rf.summary_names(), rf.timeseries_names()
     if metrics:
@@ -126,7 +200,8 @@ def key_metrics(rf, metrics=None):
         return [m for m in metrics if m in summ], [m for m in metrics if m in series]
     ks = [m for m in DRIFT_KEY_SUMMARY if m in summ] or summ
     kt = [m for m in DRIFT_KEY_SERIES if m in series] or series
-    return ks[:MAX_KEY_METRICS], kt[:1]
+    # without parameters the time series are the report's main figures
+    return ks[:MAX_KEY_METRICS], kt[:2 if rf.no_parameters else 1]
 
 
 def write_report(rf, outdir, fmt="md", metrics=None, x=None, y=None, bins=8,
@@ -137,11 +212,7 @@ def write_report(rf, outdir, fmt="md", metrics=None, x=None, y=None, bins=8,
                  min_rise=phase_mod.DEFAULT_MIN_RISE, max_points=8, log=print):
     if fmt not in ("md", "html"):
         raise ResultError("report format must be md or html, not '%s'" % fmt)
-    if (x is None) != (y is None):
-        raise ResultError("give both --x and --y (or neither)")
-    if x is not None:
-        rf.param(x)
-        rf.param(y)
+    axes = figures.check_axes(rf, x, y)
     os.makedirs(outdir, exist_ok=True)
     ksum, kser = key_metrics(rf, metrics)
     d = Doc()
@@ -163,9 +234,16 @@ def write_report(rf, outdir, fmt="md", metrics=None, x=None, y=None, bins=8,
         extra.append("%s trajectories, %s levels" % (de.get("trajectories", "?"), de.get("levels", "?")))
     elif "samples" in de:
         extra.append("%s samples" % de["samples"])
-    d.p("Design `%s`%s: %d parameter(s), %d design points x %d replicate(s) = %d runs."
-        % (rf.dtype, (" (" + "; ".join(extra) + ")") if extra else "", rf.dim, rf.points,
-           rf.replicates, rf.runs))
+    if rf.no_parameters:
+        d.p("Design `%s`%s: **no swept parameters** (the sweep has `\"parameters\": []`): "
+            "%d design point%s x %d replicate(s) = %d runs, every one at the model's "
+            "defaults; they differ only in their random streams."
+            % (rf.dtype, (" (" + "; ".join(extra) + ")") if extra else "", rf.points,
+               "" if rf.points == 1 else "s", rf.replicates, rf.runs))
+    else:
+        d.p("Design `%s`%s: %d parameter(s), %d design points x %d replicate(s) = %d runs."
+            % (rf.dtype, (" (" + "; ".join(extra) + ")") if extra else "", rf.dim, rf.points,
+               rf.replicates, rf.runs))
     if rf.params:
         rows = []
         for p in rf.params:
@@ -191,9 +269,16 @@ def write_report(rf, outdir, fmt="md", metrics=None, x=None, y=None, bins=8,
                 % (w.sum(), np.median(w), w.max()))
 
     # indices
+    if rf.no_parameters:
+        summ_all = [m for m in rf.summary_names() if not metrics or m in metrics]
+        _replicates_sections(d, rf, summ_all, ksum)
     d.h(2, "Key sensitivity indices")
     ind_figs = []
-    if rf.dtype in ("sobol", "morris") and ksum:
+    if rf.no_parameters:
+        d.p("None: there are no swept parameters, so there is nothing to attribute the "
+            "output's variation to and no sensitivity indices; the spread above and in the "
+            "figures is across replicates (the model's stochasticity) only.")
+    elif rf.dtype in ("sobol", "morris") and ksum:
         d.p("Policy: runs not DONE are never used; a design point's response is the mean over "
             "its replicates and needs all of them; a %s with an unfinished run or a "
             "non-finite value is dropped whole. Intervals: %g %% bootstrap (%d resamples, "
@@ -203,14 +288,19 @@ def write_report(rf, outdir, fmt="md", metrics=None, x=None, y=None, bins=8,
             if rf.dtype == "sobol":
                 S = sobol.analyze_summary(rf, m, num_resamples, conf_level, seed)
                 order = np.argsort(-np.nan_to_num(S["ST"], nan=-np.inf), kind="stable")
+                bad = sobol.unreliable(S)
                 rows = [[S["names"][i], _fmt(S["S1"][i]), _fmt(S["S1_conf"][i]),
-                         _fmt(S["ST"][i]), _fmt(S["ST_conf"][i])] for i in order[:TOP_PARAMS]]
-                head = ["parameter", "S1", "S1 conf (+-)", "ST", "ST conf (+-)"]
+                         _fmt(S["ST"][i]), _fmt(S["ST_conf"][i]),
+                         _unreliable_cell(bad, i)] for i in order[:TOP_PARAMS]]
+                head = ["parameter", "S1", "S1 conf (+-)", "ST", "ST conf (+-)", "note"]
+                if not any(r[-1] for r in rows):
+                    head, rows = head[:-1], [r[:-1] for r in rows]
             else:
                 S = morris.analyze_summary(rf, m, num_resamples, conf_level, seed)
                 order = np.argsort(-np.nan_to_num(S["mu_star"], nan=-np.inf), kind="stable")
-                rows = [[S["names"][i], _fmt(S["mu_star"][i], 4), _fmt(S["mu_star_conf"][i], 4),
-                         _fmt(S["mu"][i], 4), _fmt(S["sigma"][i], 4)] for i in order[:TOP_PARAMS]]
+                rows = [[S["names"][i], _fmt(S["mu_star"][i], 4, "exp"),
+                         _fmt(S["mu_star_conf"][i], 4, "exp"), _fmt(S["mu"][i], 4, "exp"),
+                         _fmt(S["sigma"][i], 4, "exp")] for i in order[:TOP_PARAMS]]
                 head = ["parameter", "mu*", "mu* conf (+-)", "mu", "sigma"]
             b = S["blocks"]
             word = "Saltelli blocks" if rf.dtype == "sobol" else "trajectories"
@@ -221,6 +311,8 @@ def write_report(rf, outdir, fmt="md", metrics=None, x=None, y=None, bins=8,
                                            "; top %d by %s" % (TOP_PARAMS, head[3] if rf.dtype == "sobol" else "mu*")
                                            if len(order) > TOP_PARAMS else ""))
             d.table(head, rows)
+            if rf.dtype == "sobol":
+                _unreliable_par(d, S, bad)
             if len(ind_figs) < 2:
                 fn = "indices_%s.png" % figures._safe(m)
                 draw = figures.sobol_figure if rf.dtype == "sobol" else figures.morris_figure
@@ -235,13 +327,18 @@ def write_report(rf, outdir, fmt="md", metrics=None, x=None, y=None, bins=8,
 
     # figures
     figs = list(ind_figs)
+    if rf.no_parameters:
+        fn = "replicates_summary.png"
+        p = figures.replicates_figure(rf, summ_all, os.path.join(outdir, fn))
+        if p:
+            figs.append((fn, "summary metrics across replicates: runs, mean, mean +- 1 std"))
+            log("wrote %s" % p)
     for m in kser:
         fn = "timeseries_%s.png" % figures._safe(m)
         p = figures.timeseries_figure(rf, m, os.path.join(outdir, fn), max_points)
         if p:
             figs.append((fn, "time series of %s" % m))
             log("wrote %s" % p)
-    axes = (x, y) if x is not None else figures.default_axes(rf)
     if axes:
         drew_phase = False
         try:
@@ -274,7 +371,7 @@ def write_report(rf, outdir, fmt="md", metrics=None, x=None, y=None, bins=8,
     d.h(2, "Figures")
     if figs:
         for fn, cap in figs:
-            d.img(fn, cap, wide=fn.startswith("snapshot_"))
+            d.img(fn, cap, wide=fn.startswith(("snapshot_", "replicates_")))
     else:
         d.p("No figures: no finished run to draw.")
     d.p("Made by analysis/report; `analysis/figures` draws every figure, `analysis/sensitivity` "

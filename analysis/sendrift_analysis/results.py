@@ -35,7 +35,20 @@ class ResultError(Exception):
     """A problem with a result file or a request, for the user to fix."""
 
 
+def _empty(v):
+    """An attribute with a NULL dataspace (h5py.Empty): sendrift writes the
+    per-parameter attributes of /design/params so when a sweep has no
+    parameters ("parameters": [])."""
+    try:
+        import h5py
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(v, h5py.Empty)
+
+
 def _str(v):
+    if _empty(v):
+        return ""
     if isinstance(v, bytes):
         return v.decode("utf-8", "replace")
     if isinstance(v, np.ndarray) and v.shape == ():
@@ -46,13 +59,22 @@ def _str(v):
 def _strs(v, n=None):
     if v is None:
         return [""] * (n or 0)
+    if _empty(v):
+        return []
     if isinstance(v, (str, bytes)):
         v = [v]
     return [_str(x) for x in np.asarray(v, dtype=object).ravel()]
 
 
+def _floats(v):
+    """A 1-D float array of an attribute; an Empty one is empty."""
+    if _empty(v):
+        return np.zeros(0)
+    return np.asarray(v, dtype=float).ravel()
+
+
 def _num(v, default=None):
-    if v is None:
+    if v is None or _empty(v):
         return default
     a = np.asarray(v)
     if a.size != 1:
@@ -230,10 +252,15 @@ class ResultFile:
         units = _strs(pa.get("units"), D) if "units" in pa else [""] * D
         kinds = _strs(pa.get("kinds"), D) if "kinds" in pa else ["range"] * D
         scales = _strs(pa.get("scales"), D) if "scales" in pa else ["lin"] * D
-        lower = (np.asarray(pa["lower"], dtype=float).ravel() if "lower" in pa
-                 else (X.min(axis=0) if runs else np.zeros(D)))
-        upper = (np.asarray(pa["upper"], dtype=float).ravel() if "upper" in pa
-                 else (X.max(axis=0) if runs else np.ones(D)))
+        lower = (_floats(pa["lower"]) if "lower" in pa
+                 else (X.min(axis=0) if runs and D else np.zeros(D)))
+        upper = (_floats(pa["upper"]) if "upper" in pa
+                 else (X.max(axis=0) if runs and D else np.ones(D)))
+        for k, v in (("units", units), ("kinds", kinds), ("scales", scales),
+                     ("lower", lower), ("upper", upper)):
+            if len(v) != D:
+                raise ResultError("%s: /design/params has %d %s for dim %d"
+                                  % (self.path, len(v), k, D))
         self.params = []
         for i in range(D):
             choices = None
@@ -452,7 +479,11 @@ class ResultFile:
         return out
 
     def describe_point(self, point, max_params=4):
-        """'name=value unit, ...' for a design point."""
+        """'name=value unit, ...' for a design point; without swept
+        parameters, 'model defaults' (or 'point N' when the design has
+        several points, all at the defaults)."""
+        if self.dim == 0:
+            return "model defaults" if self.points == 1 else "point %d (defaults)" % point
         P = self.point_params()[point]
         parts = []
         for i, p in enumerate(self.params[:max_params]):
@@ -462,7 +493,28 @@ class ResultFile:
             parts.append("...")
         return ", ".join(parts) if parts else "point %d" % point
 
+    @property
+    def no_parameters(self):
+        """True for a sweep with "parameters": [] (dim 0): replicates of the
+        model's defaults, with nothing to attribute variation to."""
+        return self.dim == 0
+
+    def no_indices_reason(self):
+        """Why this file has no sensitivity indices, or None when it may."""
+        if self.dim == 0:
+            return ("no swept parameters (the sweep has \"parameters\": [], so its %d run%s "
+                    "%s replicate%s of the model's defaults): no sensitivity indices, "
+                    "which need parameters to vary"
+                    % (self.runs, "" if self.runs == 1 else "s",
+                       "is a" if self.runs == 1 else "are", "" if self.runs == 1 else "s"))
+        if self.dtype not in ("sobol", "morris"):
+            return ("design type is '%s': no sensitivity indices (they need a 'sobol' "
+                    "(Saltelli) or 'morris' design)" % self.dtype)
+        return None
+
     def require_design(self, *types):
+        if self.dim == 0:
+            raise ResultError("%s: %s" % (self.path, self.no_indices_reason()))
         if self.dtype not in types:
             raise ResultError("%s: design type is '%s'; this analysis needs a %s design"
                               % (self.path, self.dtype, " or ".join("'%s'" % t for t in types)))

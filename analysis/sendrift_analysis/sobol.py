@@ -30,6 +30,14 @@ Dropped blocks (failed-run policy): analyze_values() drops a whole block
 when one of its points has no response (a replicate not DONE) or a
 non-finite response, and analyses the remaining N' blocks as a Saltelli
 design of size N' (the estimators need every role of a block).
+
+Reliability: every Sobol index lies in [0, 1] (INDEX_RANGE), so an interval
+S +- conf wider than that range (conf > 0.5), or one that is not a number
+where the index is, says nothing about the index: unreliable() flags such
+indices and unreliable_why() says why in words (the blocks used, dropped and
+degenerate: a block whose A row equals its B row, as the unscrambled Sobol'
+points 0 and 1 of a design with skip 0, repeats one point and adds only
+zeros to the estimators).
 """
 
 import warnings
@@ -42,6 +50,7 @@ from .results import ResultError, over_time_info
 DEFAULT_SEED = 1
 DEFAULT_RESAMPLES = 100
 DEFAULT_CONF_LEVEL = 0.95
+INDEX_RANGE = (0.0, 1.0)
 
 
 def block_size(D, second_order):
@@ -191,6 +200,73 @@ def analyze_values(values, complete, N, D, so, **kw):
     return S
 
 
+def degenerate_blocks(rf, N, D, step):
+    """How many of the N Saltelli blocks of the file's design have A = B in
+    unit coordinates (every point of the block the same); 0 when the file
+    has no /design/unit."""
+    U = rf.point_unit()
+    if U is None or not N:
+        return 0
+    Ub = U.reshape(N, step, D)
+    return int(np.sum(np.all(Ub[:, 0, :] == Ub[:, -1, :], axis=1)))
+
+
+def unreliable(S):
+    """{key: bool array} for S1, ST and S2 (where present): True where the
+    index is a number but its interval S +- conf is wider than the index
+    range [0, 1] (conf > 0.5) or is not a finite number.  Arrays of any
+    shape (per time too); S2's NaN lower triangle is never flagged."""
+    half = (INDEX_RANGE[1] - INDEX_RANGE[0]) / 2
+    out = {}
+    for k in ("S1", "ST", "S2"):
+        if k not in S or k + "_conf" not in S:
+            continue
+        v = np.asarray(S[k], dtype=float)
+        c = np.asarray(S[k + "_conf"], dtype=float)
+        with np.errstate(invalid="ignore"):
+            out[k] = np.isfinite(v) & ~(np.isfinite(c) & (c <= half))
+    return out
+
+
+def unreliable_why(S):
+    """Why indices of S are unreliable, in words (the sample size, dropped
+    and degenerate blocks); S is analyze_summary's or analyze_timeseries'
+    result."""
+    b = S.get("blocks", {})
+    total = b.get("total")
+    if "used" in b:
+        used = "%d" % b["used"]
+        n_used = b["used"]
+    else:
+        u = np.asarray(b.get("used_per_time", []))
+        n_used = int(u.min()) if u.size else 0
+        used = ("%d" % n_used if not u.size or u.min() == u.max()
+                else "%d-%d" % (u.min(), u.max()))
+    parts = ["too few samples: %s Saltelli block%s used%s (intervals narrow as "
+             "1/sqrt(N): more design.samples)"
+             % (used, "" if used == "1" else "s",
+                " of %d" % total if total is not None else "")]
+    dropped = b.get("dropped", (total - n_used) if total is not None else 0)
+    if dropped:
+        why = []
+        if b.get("dropped_unfinished"):
+            why.append("%d with failed or unfinished runs" % b["dropped_unfinished"])
+        nf = b.get("dropped_nonfinite")
+        if nf is None and "dropped_nonfinite_per_time" in b:
+            nf = int(np.max(b["dropped_nonfinite_per_time"])) if np.size(
+                b["dropped_nonfinite_per_time"]) else 0
+        if nf:
+            why.append("%d with non-finite values" % nf)
+        parts.append("failed blocks: %d dropped%s" % (dropped, (" (" + ", ".join(why) + ")")
+                                                     if why else ""))
+    dg = S.get("degenerate_blocks", 0)
+    if dg:
+        parts.append("%d degenerate block%s (A = B: one point repeated, nothing learnt; "
+                     "a sobol design with skip 0 has 2; the default skip avoids them)"
+                     % (dg, "" if dg == 1 else "s"))
+    return "; ".join(parts)
+
+
 def analyze_summary(rf, metric, num_resamples=DEFAULT_RESAMPLES,
                     conf_level=DEFAULT_CONF_LEVEL, seed=DEFAULT_SEED):
     """Sobol indices of a summary metric.  Returns the SALib dict plus
@@ -204,6 +280,7 @@ def analyze_summary(rf, metric, num_resamples=DEFAULT_RESAMPLES,
     S["metric"] = metric
     S["units"] = rf.metric_info(metric)["units"]
     S["second_order"] = so
+    S["degenerate_blocks"] = degenerate_blocks(rf, N, D, step)
     return S
 
 
@@ -232,4 +309,5 @@ def analyze_timeseries(rf, metric, num_resamples=DEFAULT_RESAMPLES,
             out[k][t] = a
     out.update(over_time_info(rf, metric, tidx, N, used, dropped_unfinished))
     out["second_order"] = so
+    out["degenerate_blocks"] = degenerate_blocks(rf, N, D, step)
     return out

@@ -23,10 +23,19 @@ ISHIGAMI_B = 0.1
 
 # -- designs -------------------------------------------------------------------
 
-def saltelli_unit(D, N, second_order, skip=0):
+def default_skip(N):
+    """sendrift's default design.skip (SALib's saltelli.sample): the
+    smallest power of two >= N, at least 16."""
+    return max(16, 1 << max(int(N) - 1, 0).bit_length())
+
+
+def saltelli_unit(D, N, second_order, skip=None):
     """N Saltelli blocks (N*(D+2) or N*(2D+2) rows, D columns) in the unit
-    cube: A, AB_1..AB_D, [BA_1..BA_D,] B per base point."""
+    cube: A, AB_1..AB_D, [BA_1..BA_D,] B per base point, from Sobol' point
+    skip on (default: default_skip(N), as sendrift)."""
     from scipy.stats import qmc
+    if skip is None:
+        skip = default_skip(N)
     eng = qmc.Sobol(d=2 * D, scramble=False)
     if skip:
         eng.fast_forward(skip)
@@ -101,14 +110,22 @@ def write_result(path, *, model, design_type, names, lower, upper, unit, params,
                  replicates=1, units=None, kinds=None, scales=None, choices=None,
                  design_attrs=None, status=None, messages=None, summary=None,
                  timeseries=None, time=None, time_units="d", snapshots=None,
-                 sweep_name="synthetic", seed=42):
+                 sweep_name="synthetic", seed=42, points=None):
     """Write a result file.  unit/params are per *point* (points x D); runs
     are point * replicates + replicate.  summary: {name: (values (runs,),
     units, description)}; timeseries: {name: (values (runs, T), units,
-    description)}; snapshots: [{run, index, time, arrays: {name: array}}]."""
+    description)}; snapshots: [{run, index, time, arrays: {name: array}}].
+    With no parameters (names == [], a sweep with "parameters": []) give
+    points; the file is then what sendrift writes: /design/params and
+    /design/unit of shape (runs, 0), and the attributes names, units, kinds,
+    scales, lower, upper with a NULL dataspace (h5py.Empty)."""
     D = len(names)
-    unit = np.asarray(unit, dtype=float).reshape(-1, D)
-    params = np.asarray(params, dtype=float).reshape(-1, D)
+    if D == 0:
+        unit = np.zeros((int(points or 1), 0))
+        params = np.zeros((int(points or 1), 0))
+    else:
+        unit = np.asarray(unit, dtype=float).reshape(-1, D)
+        params = np.asarray(params, dtype=float).reshape(-1, D)
     points = unit.shape[0]
     runs = points * replicates
     run_point = np.repeat(np.arange(points), replicates)
@@ -138,12 +155,18 @@ def write_result(path, *, model, design_type, names, lower, upper, unit, params,
         for k, v in (design_attrs or {}).items():
             g.attrs[k] = np.uint64(v)
         ds = g.create_dataset("params", data=params[run_point])
-        ds.attrs["names"] = list(names)
-        ds.attrs["units"] = list(units or ["1"] * D)
-        ds.attrs["kinds"] = list(kinds or ["range"] * D)
-        ds.attrs["scales"] = list(scales or ["lin"] * D)
-        ds.attrs["lower"] = np.asarray(lower, dtype=float)
-        ds.attrs["upper"] = np.asarray(upper, dtype=float)
+        if D == 0:      # as sendrift: H5S_NULL attributes, which h5py reads as Empty
+            for k in ("names", "units", "kinds", "scales"):
+                ds.attrs.create(k, h5py.Empty(str_t), dtype=str_t)
+            for k in ("lower", "upper"):
+                ds.attrs.create(k, h5py.Empty("<f8"), dtype="<f8")
+        else:
+            ds.attrs["names"] = list(names)
+            ds.attrs["units"] = list(units or ["1"] * D)
+            ds.attrs["kinds"] = list(kinds or ["range"] * D)
+            ds.attrs["scales"] = list(scales or ["lin"] * D)
+            ds.attrs["lower"] = np.asarray(lower, dtype=float)
+            ds.attrs["upper"] = np.asarray(upper, dtype=float)
         ds.attrs["description"] = "parameter vector of each run"
         ds = g.create_dataset("unit", data=unit[run_point])
         ds.attrs["units"] = "1"
@@ -216,9 +239,10 @@ def write_result(path, *, model, design_type, names, lower, upper, unit, params,
 # -- ready-made files ------------------------------------------------------------
 
 def ishigami_file(path, N=2 ** 13, second_order=True, n_times=11, replicates=1,
-                  failed_points=(), pending_points=()):
+                  failed_points=(), pending_points=(), skip=None):
     D = 3
-    U = saltelli_unit(D, N, second_order)
+    skip = default_skip(N) if skip is None else skip
+    U = saltelli_unit(D, N, second_order, skip)
     lo, hi = -math.pi, math.pi
     X = lo + U * (hi - lo)
     times = np.linspace(0.0, 1.0, n_times)
@@ -236,7 +260,7 @@ def ishigami_file(path, N=2 ** 13, second_order=True, n_times=11, replicates=1,
     return write_result(
         path, model="ishigami", design_type="sobol", names=["x1", "x2", "x3"],
         lower=[lo] * 3, upper=[hi] * 3, unit=U, params=X, replicates=replicates,
-        design_attrs={"samples": N, "second_order": int(second_order), "skip": 0},
+        design_attrs={"samples": N, "second_order": int(second_order), "skip": skip},
         status=status, messages=messages, time=times, time_units="1",
         summary={"y": (yp[rp], "1", "Ishigami function (a, b as given) at t = 1")},
         timeseries={"y": (ysp[rp], "1", "Ishigami function with a scaled by t")})
@@ -249,7 +273,7 @@ def sobol_g_file(path, a, N=2 ** 12, second_order=False):
         path, model="sobol_g", design_type="sobol",
         names=["x%d" % (i + 1) for i in range(D)], lower=[0.0] * D, upper=[1.0] * D,
         unit=U, params=U, design_attrs={"samples": N, "second_order": int(second_order),
-                                        "skip": 0},
+                                        "skip": default_skip(N)},
         summary={"y": (sobol_g(U, a), "1", "Sobol g function")}, time=[])
 
 
@@ -336,7 +360,7 @@ def drift_file(path, design_type="grid", L_E=(10.0, 30.0, 60.0, 120.0),
         X[:, 1] = 1.0 + 7.0 * U[:, 1]
         X[:, 2] = np.floor(U[:, 2] * 4)
         kinds, scales = ["range", "range", "choices"], ["log", "lin", ""]
-        dattrs = {"samples": N, "second_order": 0, "skip": 0}
+        dattrs = {"samples": N, "second_order": 0, "skip": default_skip(N)}
         choices = {"tissue": ["cartilage", "bone", "muscle", "disc"]}
     points = len(U)
     runs = points * replicates
@@ -402,3 +426,62 @@ def drift_file(path, design_type="grid", L_E=(10.0, 30.0, 60.0, 120.0),
         summary={k: (summ[k], u, d) for k, u, d in DRIFT_SUMMARY},
         timeseries={k: (series[k], u, d) for k, u, d in DRIFT_SERIES},
         snapshots=snaps, sweep_name="drift-synthetic")
+
+
+def defaults_file(path, model="drift", replicates=3, points=1, n_times=11, tmax=10.0,
+                  seed=0, failed_runs=(), snapshots=True):
+    """A sweep with "parameters": [] (replicates of the model's defaults),
+    laid out as sendrift writes it (write_result with names=[]).  model
+    "drift": the drift model's metrics, from a noisy closed form; model
+    "null": sendrift's null model's (summary 'sum', time series 'value')."""
+    rng = np.random.default_rng(seed)
+    runs = points * replicates
+    t = np.linspace(0.0, tmax, n_times)
+    status = np.full(runs, DONE, dtype=np.uint8)
+    messages = {}
+    for i in failed_runs:
+        status[i] = FAILED
+        messages[i] = "synthetic failure of run %d" % i
+    snaps = []
+    if model == "null":
+        value = np.cumsum(rng.normal(1.0, 0.1, (runs, n_times)), axis=1)
+        summ = {"sum": (value.sum(axis=1), "1", "sum of value over the outputs")}
+        series = {"value": (value, "1", "a value per output")}
+    else:
+        speed = np.maximum(0.3 + rng.normal(0, 0.05, runs), 0)
+        front = 20.0 + speed[:, None] * t[None, :] + rng.normal(0, 0.5, (runs, n_times))
+        fs = np.clip(0.01 + math.pi * front ** 2 / 160.0 ** 2 * 0.5, 0, 1)
+        fe = 0.01 * (1 - np.exp(-t / 5.0))[None, :] * np.ones((runs, 1))
+        fn = 1 - fs - fe
+        ecm = 1 - 0.5 * fs
+        F = fn * ecm
+        ind = np.cumsum(np.ones((runs, n_times)), axis=1)
+        v = {"frac_normal": fn, "frac_senescent": fs, "frac_empty": fe,
+             "mean_epi": 0.2 + 0.01 * t[None, :] + 0 * fs, "mean_ecm": ecm,
+             "mean_S": 0.9 * fs, "mean_E": 0.7 * fs, "function_F": F, "ind_intrinsic": ind,
+             "ind_sasp": 2 * ind, "ind_ev": 3 * ind, "ind_tox": 0 * ind, "clearances": ind,
+             "rejuvenations": 0 * ind, "front_radius": front}
+        series = {k: (v[k], u, d) for k, u, d in DRIFT_SERIES}
+        sv = {"final_frac_normal": fn[:, -1], "final_frac_senescent": fs[:, -1],
+              "final_frac_empty": fe[:, -1], "final_mean_epi": v["mean_epi"][:, -1],
+              "final_mean_ecm": ecm[:, -1], "final_F": F[:, -1],
+              "peak_frac_senescent": fs.max(axis=1),
+              "auc_frac_senescent": np.trapz(fs, t, axis=1),
+              "time_F_below_half": np.full(runs, np.nan), "drift_speed": speed,
+              "ev_share": np.clip(0.4 + rng.normal(0, 0.02, runs), 0, 1)}
+        summ = {k: (sv[k], u, d) for k, u, d in DRIFT_SUMMARY}
+        if snapshots:
+            yy, xx = np.meshgrid(np.arange(16), np.arange(16), indexing="ij")
+            rr = np.hypot(xx - 8, yy - 8) * 10.0
+            for k in (0, n_times - 1):
+                kind = np.where(rr < front[0, k], 2, 1).astype(np.uint8)
+                field = np.exp(-np.maximum(rr - front[0, k], 0) / 50.0)
+                snaps.append({"run": 0, "index": k, "time": t[k],
+                              "arrays": {"kind": kind, "epi": 0.2 + 0.3 * field,
+                                         "ecm": 1 - 0.4 * field, "S": 0.8 * field,
+                                         "E": 0.5 * field}})
+    return write_result(
+        path, model=model, design_type="grid", names=[], lower=[], upper=[], unit=None,
+        params=None, points=points, replicates=replicates, status=status,
+        messages=messages, time=t, time_units="d", summary=summ, timeseries=series,
+        snapshots=snaps, sweep_name="defaults-%s" % model)

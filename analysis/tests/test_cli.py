@@ -184,7 +184,7 @@ class CliCase(unittest.TestCase):
     def test_figures_errors(self):
         o = os.path.join(self.dir, "fig_err")
         self.assertFails(*run("figures", self.grid, "-o", o, "--x", "L_E")[::2],
-                         "both --x and --y")
+                         "--x L_E given without --y", "both --x and --y")
         self.assertFails(*run("figures", self.grid, "-o", o, "--x", "L_E", "--y", "k0")[::2],
                          "parameter 'k0' is not swept", "L_E, psi")
         self.assertFails(*run("figures", self.grid, "-o", o, "--metric", "speed")[::2],

@@ -257,7 +257,8 @@ class FailedRunPolicy(unittest.TestCase):
         p = synth.write_result(os.path.join(self.dir, "nan.h5"), model="ishigami",
                                design_type="sobol", names=["x1", "x2", "x3"],
                                lower=[-math.pi] * 3, upper=[math.pi] * 3, unit=U, params=X,
-                               design_attrs={"samples": N, "second_order": 0, "skip": 0},
+                               design_attrs={"samples": N, "second_order": 0,
+                                             "skip": synth.default_skip(N)},
                                summary={"y": (y, "1", "y with NaN")})
         with ResultFile(p) as rf:
             S = sobol.analyze_summary(rf, "y")
@@ -295,7 +296,8 @@ class FailedRunPolicy(unittest.TestCase):
         p = synth.write_result(os.path.join(self.dir, "bad.h5"), model="ishigami",
                                design_type="sobol", names=["x1", "x2", "x3"], lower=[0] * 3,
                                upper=[1] * 3, unit=U, params=U,
-                               design_attrs={"samples": N, "second_order": 0, "skip": 0},
+                               design_attrs={"samples": N, "second_order": 0,
+                                             "skip": synth.default_skip(N)},
                                summary={"y": (U.sum(axis=1), "1", "sum")})
         with ResultFile(p) as rf:
             with self.assertRaisesRegex(ResultError, "block 3, AB_2"):
