@@ -11,7 +11,9 @@
  * (pstart: the holder's start time, field 22 of /proc/PID/stat, which tells
  * the holder from a later process given the same pid).  A second writer is
  * refused (SD_ERR_IO, a message naming the output, the holder's pid, host and
- * start time, and the lock file).  A lock left by a process that is gone is
+ * start time, and the lock file) once the holder, on this host, has stayed
+ * alive for 5 s more: a job being torn down after a crash (mpirun kills the
+ * rest of its ranks a second or two later) is waited for, not refused.  A lock left by a process that is gone is
  * taken over silently, but only when that can be proved from this host: it
  * names this host, nobody holds its flock, and its pid is dead or now belongs
  * to another process (a different start time).  A lock naming another
@@ -32,6 +34,10 @@ typedef struct sd_lock sd_lock;
  * cannot be made (the directory is missing or not writable), SD_ERR_INPUT
  * when output_path names no file (empty, or ends in '/'). */
 int sd_lock_acquire(const char *output_path, sd_lock **out);
+
+/* The same, waiting up to `wait` seconds (not 5) for a live holder on this
+ * host to end. */
+int sd_lock_acquire_wait(const char *output_path, double wait, sd_lock **out);
 
 /* Remove the lock file (only if it is still the one this lock made), free
  * the lock, and set *l to NULL.  NULL and *l == NULL are fine. */

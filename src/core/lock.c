@@ -53,7 +53,17 @@ typedef struct {
 } lock_owner;
 
 /* The outcome of inspecting an existing lock file. */
-enum { LOCK_RETRY = -1 };
+enum { LOCK_RETRY = -1, LOCK_BUSY = -2 };
+
+/* Seconds a live holder on this host is waited for before a refusal: a job
+ * being torn down (mpirun kills its ranks a second or two after the first
+ * one died) still holds the lock for a moment after it has failed. */
+#define LOCK_WAIT_SECONDS 5.0
+
+int sd_lock_acquire(const char *output_path, sd_lock **out)
+{
+    return sd_lock_acquire_wait(output_path, LOCK_WAIT_SECONDS, out);
+}
 
 /* ------------------------------------------------------------ this process */
 
@@ -70,9 +80,12 @@ static void lock_hostname(char *buf, size_t n)
 /* The start time of process pid in clock ticks since boot (field 22 of
  * /proc/PID/stat), or 0 when it cannot be read.  The command name (field 2)
  * may hold spaces and parentheses, so count fields from its last ')'. */
-static unsigned long long lock_proc_start(long pid)
+/* Field 22 of /proc/PID/stat (the start time), 0 when unknown; *zombie
+ * set when the process has ended but is not yet reaped (state Z or X). */
+static unsigned long long lock_proc_start_state(long pid, int *zombie)
 {
     char path[64], buf[1024];
+    *zombie = 0;
     snprintf(path, sizeof path, "/proc/%ld/stat", pid);
     FILE *f = fopen(path, "r");
     if (!f) return 0;
@@ -82,6 +95,8 @@ static unsigned long long lock_proc_start(long pid)
     char *p = strrchr(buf, ')');
     if (!p) return 0;
     p++;
+    while (*p == ' ') p++;
+    *zombie = *p == 'Z' || *p == 'X'; /* field 3, the state */
     for (int field = 3; field < 22; field++) { /* skip fields 3 to 21 */
         while (*p == ' ') p++;
         while (*p && *p != ' ') p++;
@@ -109,14 +124,20 @@ static void lock_cmdline(char *buf, size_t n)
 
 /* Is the process a lock names still the one that wrote it?  Unknowns
  * count as yes: a lock is taken over only on proof. */
+static unsigned long long lock_proc_start(long pid)
+{
+    int zombie;
+    return lock_proc_start_state(pid, &zombie);
+}
+
 static int lock_owner_alive(const lock_owner *o)
 {
     if (o->pid <= 0) return 1;
     if (kill((pid_t)o->pid, 0) != 0 && errno == ESRCH) return 0;
-    if (o->pstart) {
-        unsigned long long now = lock_proc_start(o->pid);
-        if (now && now != o->pstart) return 0; /* the pid was reused */
-    }
+    int zombie = 0;
+    unsigned long long now = lock_proc_start_state(o->pid, &zombie);
+    if (zombie) return 0;                             /* ended, not yet reaped */
+    if (o->pstart && now && now != o->pstart) return 0; /* the pid was reused */
     return 1;
 }
 
@@ -261,11 +282,11 @@ static int lock_inspect(const char *path, const char *output, const char *shown,
         return LOCK_RETRY;
     }
     if (held || alive) {
-        rc = sd_error(SD_ERR_IO, "%s: in use by another sendrift (pid %ld on %s, since %s; lock "
-                      "file %s): wait for it, or remove the lock file if that process is gone",
-                      output, o.pid, o.host, o.since, shown);
+        sd_error(SD_ERR_IO, "%s: in use by another sendrift (pid %ld on %s, since %s; lock "
+                 "file %s): wait for it, or remove the lock file if that process is gone",
+                 output, o.pid, o.host, o.since, shown);
         close(fd);
-        return rc;
+        return LOCK_BUSY;
     }
     rc = lock_clear_stale(path, fd, output, shown);
     close(fd); /* drops the flock, after the rename */
@@ -368,12 +389,14 @@ static int lock_path(const char *output, char **path, char **shown)
 
 /* ------------------------------------------------------------------ API */
 
-int sd_lock_acquire(const char *output_path, sd_lock **out)
+int sd_lock_acquire_wait(const char *output_path, double wait, sd_lock **out)
 {
     *out = NULL;
     char *path, *shown;
     SD_CALL(lock_path(output_path, &path, &shown));
     int rc = SD_OK;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int attempt = 0;; attempt++) {
         if (attempt == LOCK_ATTEMPTS) {
             rc = sd_error(SD_ERR_IO, "%s: its lock file %s keeps changing: another sendrift is "
@@ -410,6 +433,19 @@ int sd_lock_acquire(const char *output_path, sd_lock **out)
             break;
         }
         rc = lock_inspect(path, output_path, shown, attempt == LOCK_ATTEMPTS - 1);
+        if (rc == LOCK_BUSY) {
+            /* A live holder: wait a little in case it is ending. */
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            double waited = (double)(now.tv_sec - t0.tv_sec) + 1e-9 * (double)(now.tv_nsec - t0.tv_nsec);
+            if (waited >= wait) {
+                rc = SD_ERR_IO;
+                break;
+            }
+            nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+            attempt--;
+            continue;
+        }
         if (rc != LOCK_RETRY) break;
         rc = SD_OK;
     }

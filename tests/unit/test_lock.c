@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sendrift/error.h"
@@ -24,6 +25,9 @@
 /* ------------------------------------------------------------- helpers */
 
 static char dir[64];
+
+/* Acquire without waiting for a live holder (sd_lock_acquire waits 5 s). */
+static int acquire_now(const char *path, sd_lock **l) { return sd_lock_acquire_wait(path, 0.0, l); }
 
 /* A fresh directory for one test; its name in dir. */
 static int make_dir(void)
@@ -103,7 +107,7 @@ static void test_acquire_refuse_release(void)
     host(h, sizeof h);
 
     sd_lock *a = NULL, *b = (sd_lock *)&b;
-    CU_ASSERT_EQUAL_FATAL(sd_lock_acquire(out, &a), SD_OK);
+    CU_ASSERT_EQUAL_FATAL(acquire_now(out, &a), SD_OK);
     CU_ASSERT_PTR_NOT_NULL(a);
     CU_ASSERT_TRUE(exists(lockf));
     /* The line names this host and pid, for people and for the stale check. */
@@ -119,7 +123,7 @@ static void test_acquire_refuse_release(void)
 
     /* A second writer (here: the same process again) is refused. */
     sd_error_clear();
-    CU_ASSERT_EQUAL(sd_lock_acquire(out, &b), SD_ERR_IO);
+    CU_ASSERT_EQUAL(acquire_now(out, &b), SD_ERR_IO);
     CU_ASSERT_PTR_NULL(b);
     const char *msg = sd_error_message();
     snprintf(want, sizeof want, "%s: in use by another sendrift (pid %ld on %s, since 20", out,
@@ -137,7 +141,7 @@ static void test_acquire_refuse_release(void)
     sd_lock_release(NULL);
 
     /* Free again. */
-    CU_ASSERT_EQUAL(sd_lock_acquire(out, &a), SD_OK);
+    CU_ASSERT_EQUAL(acquire_now(out, &a), SD_OK);
     sd_lock_release(&a);
     CU_ASSERT_FALSE(exists(lockf));
     remove_dir();
@@ -158,7 +162,7 @@ static void test_stale(void)
     write_text(lockf, line);
     sd_lock *a = NULL;
     sd_error_clear();
-    CU_ASSERT_EQUAL(sd_lock_acquire(out, &a), SD_OK);
+    CU_ASSERT_EQUAL(acquire_now(out, &a), SD_OK);
     read_text(lockf, text, sizeof text);
     CU_ASSERT_TRUE(has(text, want));
     sd_lock_release(&a);
@@ -169,7 +173,7 @@ static void test_stale(void)
     snprintf(line, sizeof line, "host=%s pid=%ld since=2020-01-01T00:00:00Z pstart=1 cmd=x\n", h,
              (long)getpid());
     write_text(lockf, line);
-    CU_ASSERT_EQUAL(sd_lock_acquire(out, &a), SD_OK);
+    CU_ASSERT_EQUAL(acquire_now(out, &a), SD_OK);
     read_text(lockf, text, sizeof text);
     CU_ASSERT_TRUE(has(text, "pstart="));
     CU_ASSERT_PTR_NULL(strstr(text, "pstart=1 "));
@@ -180,7 +184,7 @@ static void test_stale(void)
     snprintf(line, sizeof line, "host=%s pid=%ld since=2020-01-01T00:00:00Z cmd=x\n", h,
              (long)getppid());
     write_text(lockf, line);
-    CU_ASSERT_EQUAL(sd_lock_acquire(out, &a), SD_ERR_IO);
+    CU_ASSERT_EQUAL(acquire_now(out, &a), SD_ERR_IO);
     CU_ASSERT_PTR_NULL(a);
     snprintf(want, sizeof want, "in use by another sendrift (pid %ld on %s, since "
              "2020-01-01T00:00:00Z; lock file ", (long)getppid(), h);
@@ -220,13 +224,13 @@ static void test_flock_held(void)
     close(fds[0]);
     close(fds[1]);
     sd_lock *a = NULL;
-    CU_ASSERT_EQUAL(sd_lock_acquire(out, &a), SD_ERR_IO);
+    CU_ASSERT_EQUAL(acquire_now(out, &a), SD_ERR_IO);
     char want[PATH_MAX + 512];
     snprintf(want, sizeof want, "in use by another sendrift (pid %ld on %s", gone, h);
     CU_ASSERT_TRUE(has(sd_error_message(), want));
     kill(c, SIGKILL);
     waitpid(c, NULL, 0);
-    CU_ASSERT_EQUAL(sd_lock_acquire(out, &a), SD_OK); /* now it is stale */
+    CU_ASSERT_EQUAL(acquire_now(out, &a), SD_OK); /* now it is stale */
     sd_lock_release(&a);
     CU_ASSERT_FALSE(exists(lockf));
     remove_dir();
@@ -242,7 +246,7 @@ static void test_other_host(void)
     write_text(lockf, "host=node-elsewhere.invalid pid=1234 since=2026-11-29T20:00:00Z "
                       "pstart=99 cmd=sendrift sweep a b\n");
     sd_lock *a = NULL;
-    CU_ASSERT_EQUAL(sd_lock_acquire(out, &a), SD_ERR_IO);
+    CU_ASSERT_EQUAL(acquire_now(out, &a), SD_ERR_IO);
     CU_ASSERT_PTR_NULL(a);
     const char *msg = sd_error_message();
     CU_ASSERT_TRUE(has(msg, "in use by another sendrift (pid 1234 on node-elsewhere.invalid, "
@@ -255,7 +259,7 @@ static void test_other_host(void)
 
     /* Damaged or empty: refused, saying what to do. */
     write_text(lockf, "");
-    CU_ASSERT_EQUAL(sd_lock_acquire(out, &a), SD_ERR_IO);
+    CU_ASSERT_EQUAL(acquire_now(out, &a), SD_ERR_IO);
     CU_ASSERT_TRUE(has(sd_error_message(), "is not a valid sendrift lock (empty or damaged): if "
                                            "no sendrift is writing"));
     CU_ASSERT_TRUE(exists(lockf));
@@ -273,16 +277,16 @@ static void test_spellings(void)
     snprintf(abs, sizeof abs, "%s/x.h5", dir);
 
     sd_lock *a = NULL, *b = NULL;
-    CU_ASSERT_EQUAL_FATAL(sd_lock_acquire("x.h5", &a), SD_OK);
+    CU_ASSERT_EQUAL_FATAL(acquire_now("x.h5", &a), SD_OK);
     static const char *const same[] = {"./x.h5", "sub/../x.h5", "./sub/.././x.h5", ".//x.h5"};
     for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
-        CU_ASSERT_EQUAL(sd_lock_acquire(same[i], &b), SD_ERR_IO);
+        CU_ASSERT_EQUAL(acquire_now(same[i], &b), SD_ERR_IO);
         CU_ASSERT_PTR_NULL(b);
         CU_ASSERT_TRUE(has(sd_error_message(), same[i]));
     }
-    CU_ASSERT_EQUAL(sd_lock_acquire(abs, &b), SD_ERR_IO);
+    CU_ASSERT_EQUAL(acquire_now(abs, &b), SD_ERR_IO);
     /* Another name is another lock. */
-    CU_ASSERT_EQUAL(sd_lock_acquire("sub/x.h5", &b), SD_OK);
+    CU_ASSERT_EQUAL(acquire_now("sub/x.h5", &b), SD_OK);
     CU_ASSERT_TRUE(exists("sub/x.h5.lock"));
     sd_lock_release(&b);
     CU_ASSERT_FALSE(exists("sub/x.h5.lock"));
@@ -301,7 +305,7 @@ static void test_bad_places(void)
     char p[PATH_MAX];
     sd_lock *a = NULL;
 
-    CU_ASSERT_EQUAL(sd_lock_acquire("/nonexistent-sd-dir/deeper/a.h5", &a), SD_ERR_IO);
+    CU_ASSERT_EQUAL(acquire_now("/nonexistent-sd-dir/deeper/a.h5", &a), SD_ERR_IO);
     CU_ASSERT_PTR_NULL(a);
     CU_ASSERT_TRUE(has(sd_error_message(), "/nonexistent-sd-dir/deeper/a.h5: cannot lock it: "
                                            "the directory /nonexistent-sd-dir/deeper does not "
@@ -310,7 +314,7 @@ static void test_bad_places(void)
     snprintf(p, sizeof p, "%s/plain", dir);
     write_text(p, "x");
     snprintf(p, sizeof p, "%s/plain/a.h5", dir);
-    CU_ASSERT_EQUAL(sd_lock_acquire(p, &a), SD_ERR_IO);
+    CU_ASSERT_EQUAL(acquire_now(p, &a), SD_ERR_IO);
     CU_ASSERT_TRUE(has(sd_error_message(), "plain is not a directory"));
 
     /* Unwritable: a read-only directory, or (root ignores modes) sysfs. */
@@ -321,16 +325,16 @@ static void test_bad_places(void)
     } else {
         snprintf(p, sizeof p, "/sys/sd_test_lock.h5");
     }
-    CU_ASSERT_EQUAL(sd_lock_acquire(p, &a), SD_ERR_IO);
+    CU_ASSERT_EQUAL(acquire_now(p, &a), SD_ERR_IO);
     CU_ASSERT_PTR_NULL(a);
     CU_ASSERT_TRUE(has(sd_error_message(), p));
     CU_ASSERT_TRUE(has(sd_error_message(), ": cannot lock it: cannot create the lock file "));
     CU_ASSERT_TRUE(has(sd_error_message(), ".h5.lock: "));
 
-    CU_ASSERT_EQUAL(sd_lock_acquire("", &a), SD_ERR_INPUT);
-    CU_ASSERT_EQUAL(sd_lock_acquire("somedir/", &a), SD_ERR_INPUT);
+    CU_ASSERT_EQUAL(acquire_now("", &a), SD_ERR_INPUT);
+    CU_ASSERT_EQUAL(acquire_now("somedir/", &a), SD_ERR_INPUT);
     CU_ASSERT_TRUE(has(sd_error_message(), "\"somedir/\": not a file name"));
-    CU_ASSERT_EQUAL(sd_lock_acquire("..", &a), SD_ERR_INPUT);
+    CU_ASSERT_EQUAL(acquire_now("..", &a), SD_ERR_INPUT);
     CU_ASSERT_PTR_NULL(a);
     remove_dir();
 }
@@ -343,13 +347,61 @@ static void test_release_only_ours(void)
     snprintf(out, sizeof out, "%s/r.h5", dir);
     snprintf(lockf, sizeof lockf, "%s/r.h5.lock", dir);
     sd_lock *a = NULL;
-    CU_ASSERT_EQUAL_FATAL(sd_lock_acquire(out, &a), SD_OK);
+    CU_ASSERT_EQUAL_FATAL(acquire_now(out, &a), SD_OK);
     CU_ASSERT_EQUAL(unlink(lockf), 0);
     write_text(lockf, "someone else's\n");
     sd_lock_release(&a);
     read_text(lockf, text, sizeof text);
     CU_ASSERT_STRING_EQUAL(text, "someone else's\n");
     unlink(lockf);
+    remove_dir();
+}
+
+/* sd_lock_acquire waits for a live holder that ends (a job being torn
+ * down): a child holds the lock until the parent has started to wait for
+ * it (the parent's acquire has found it held), then exits; the parent gets
+ * the lock, where acquire_now is refused. */
+static void test_waits_for_ending_holder(void)
+{
+    CU_ASSERT_FATAL(make_dir());
+    char out[PATH_MAX], lockf[PATH_MAX];
+    snprintf(out, sizeof out, "%s/w.h5", dir);
+    snprintf(lockf, sizeof lockf, "%s/w.h5.lock", dir);
+    int up[2], go[2];
+    CU_ASSERT_EQUAL_FATAL(pipe(up), 0);
+    CU_ASSERT_EQUAL_FATAL(pipe(go), 0);
+    fflush(NULL);
+    pid_t c = fork();
+    if (c == 0) {
+        close(up[0]);
+        close(go[1]);
+        sd_lock *b = NULL;
+        char r = (char)acquire_now(out, &b);
+        if (write(up[1], &r, 1) < 0) _exit(99);
+        char x;
+        if (read(go[0], &x, 1) < 0) _exit(99); /* the parent is about to wait */
+        /* Ends a moment later, holding it (no release), so that the parent
+         * finds it still alive and has to wait (a late parent finds it gone
+         * and takes it over: the test passes either way with the wait, and
+         * fails without it unless the parent is late). */
+        nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL);
+        _exit(0);
+    }
+    close(up[1]);
+    close(go[0]);
+    char r = 99;
+    CU_ASSERT_EQUAL(read(up[0], &r, 1), 1);
+    CU_ASSERT_EQUAL(r, SD_OK);
+    sd_lock *a = NULL;
+    CU_ASSERT_EQUAL(acquire_now(out, &a), SD_ERR_IO); /* held, and alive */
+    CU_ASSERT_EQUAL(write(go[1], "x", 1), 1);          /* now let it end */
+    close(go[1]);
+    close(up[0]);
+    CU_ASSERT_EQUAL(sd_lock_acquire(out, &a), SD_OK); /* waited for it */
+    waitpid(c, NULL, 0);
+    CU_ASSERT_PTR_NOT_NULL(a);
+    sd_lock_release(&a);
+    CU_ASSERT_FALSE(exists(lockf));
     remove_dir();
 }
 
@@ -364,7 +416,7 @@ static void test_two_processes(void)
 
     /* We hold it; a child tries and reports its code and message. */
     sd_lock *a = NULL;
-    CU_ASSERT_EQUAL_FATAL(sd_lock_acquire(out, &a), SD_OK);
+    CU_ASSERT_EQUAL_FATAL(acquire_now(out, &a), SD_OK);
     int fds[2];
     CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
     fflush(NULL);
@@ -372,7 +424,7 @@ static void test_two_processes(void)
     if (c == 0) {
         close(fds[0]);
         sd_lock *b = NULL;
-        int rc = sd_lock_acquire(out, &b);
+        int rc = acquire_now(out, &b);
         const char *m = sd_error_message();
         if (write(fds[1], m, strlen(m) + 1) < 0) _exit(99);
         _exit(rc);
@@ -396,7 +448,7 @@ static void test_two_processes(void)
     if (c == 0) {
         close(fds[0]);
         sd_lock *b = NULL;
-        char r = (char)sd_lock_acquire(out, &b);
+        char r = (char)acquire_now(out, &b);
         if (write(fds[1], &r, 1) < 0) _exit(99);
         for (;;) pause();
     }
@@ -405,14 +457,14 @@ static void test_two_processes(void)
     CU_ASSERT_EQUAL(read(fds[0], &r, 1), 1);
     close(fds[0]);
     CU_ASSERT_EQUAL(r, SD_OK);
-    CU_ASSERT_EQUAL(sd_lock_acquire(out, &a), SD_ERR_IO);
+    CU_ASSERT_EQUAL(acquire_now(out, &a), SD_ERR_IO);
     snprintf(want, sizeof want, "in use by another sendrift (pid %ld on ", (long)c);
     CU_ASSERT_TRUE(has(sd_error_message(), want));
     kill(c, SIGKILL);
     waitpid(c, NULL, 0);
     CU_ASSERT_TRUE(exists(lockf));
     sd_error_clear();
-    CU_ASSERT_EQUAL(sd_lock_acquire(out, &a), SD_OK);
+    CU_ASSERT_EQUAL(acquire_now(out, &a), SD_OK);
     CU_ASSERT_STRING_EQUAL(sd_error_message(), "");
     sd_lock_release(&a);
     CU_ASSERT_FALSE(exists(lockf));
@@ -449,7 +501,7 @@ static void test_race(void)
                 close(res[0]);
                 if (read(go[0], &x, 1) < 0) _exit(99); /* EOF: go */
                 sd_lock *l = NULL;
-                char r = (char)sd_lock_acquire(out, &l);
+                char r = (char)acquire_now(out, &l);
                 if (write(res[1], &r, 1) < 0) _exit(99);
                 if (read(done[0], &x, 1) < 0) _exit(99); /* hold until all reported */
                 sd_lock_release(&l);
@@ -494,6 +546,7 @@ int main(void)
         CU_add_test(s, "missing and unwritable directories", test_bad_places);
         CU_add_test(s, "release removes only its own lock file", test_release_only_ours);
         CU_add_test(s, "a second process; a killed holder", test_two_processes);
+        CU_add_test(s, "a holder that ends is waited for", test_waits_for_ending_holder);
         CU_add_test(s, "processes racing for a free or stale lock", test_race);
         CU_basic_set_mode(CU_BRM_VERBOSE);
         CU_basic_run_tests();
