@@ -5,18 +5,30 @@
  * shard is written into it with sd_results_write_run, and the snapshots of
  * finished runs are copied.  So the merged file is bit-identical, in its
  * design, time series, summaries and snapshots, to an unsharded run.
+ *
+ * Nothing is created before every shard has been checked (it exists, opens,
+ * is a result file of this sweep with consistent shard attributes and the
+ * datasets of its rows), and no shard may be the output file (or a file the
+ * merge writes) under any name: files are compared by device and inode.  The
+ * merged file is built under a temporary name next to the output and renamed
+ * over it only when complete, so a failing merge leaves an existing output
+ * (with --force) exactly as it was.
  */
 #include "sendrift/merge.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "resultsimpl.h"
 #include "sendrift/design.h"
 #include "sendrift/error.h"
+#include "sendrift/lock.h"
 #include "sendrift/results.h"
 
 #define SD_MERGE_BLOCK 256 /* rows read at a time */
@@ -213,6 +225,209 @@ static int sd_merge_shard(sd_merge_ctx *m, const char *shard)
     return rc;
 }
 
+/* ---- checks before anything is created ------------------------------------ */
+
+/* A dataset of a shard has the shape of its rows: rank 1 (rows) or 2
+ * (rows x ncols). */
+static int sd_merge_check_dataset(hid_t f, const char *shard, const char *name, uint64_t rows,
+                                  int rank, hsize_t ncols)
+{
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
+    hsize_t dims[2] = {0, 0};
+    int nd = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    if (nd >= 1 && nd <= 2) H5Sget_simple_extent_dims(sp, dims, NULL);
+    if (sp >= 0) H5Sclose(sp);
+    if (d >= 0) H5Dclose(d);
+    H5Eclear2(H5E_DEFAULT);
+    if (d < 0)
+        return sd_error(SD_ERR_INPUT, "%s: has no dataset %s: not a complete sendrift result file",
+                        shard, name);
+    if (nd != rank || dims[0] != rows || (rank == 2 && dims[1] != ncols))
+        return sd_error(SD_ERR_INPUT, "%s: dataset %s has the wrong shape for %llu runs", shard,
+                        name, (unsigned long long)rows);
+    return SD_OK;
+}
+
+/* Every dataset the merge reads rows from is there, with the shard's rows. */
+static int sd_merge_check_data(sd_merge_ctx *m, hid_t f, const char *shard, uint64_t rows)
+{
+    static const char *const runs[] = {"runs/status", "runs/attempts", "runs/group",
+                                       "runs/wall_seconds", "runs/message"};
+    const sd_layout *l = m->l;
+    int rc = SD_OK;
+    for (size_t i = 0; i < sizeof runs / sizeof *runs && rc == SD_OK; i++)
+        rc = sd_merge_check_dataset(f, shard, runs[i], rows, 1, 0);
+    for (size_t i = 0; i < l->n_summary && rc == SD_OK; i++) {
+        char name[256];
+        snprintf(name, sizeof name, "summary/%s", l->summary[i].name);
+        rc = sd_merge_check_dataset(f, shard, name, rows, 1, 0);
+    }
+    size_t ns = m->s->output_timeseries && l->n_times ? l->n_series : 0;
+    for (size_t i = 0; i < ns && rc == SD_OK; i++) {
+        char name[256];
+        snprintf(name, sizeof name, "timeseries/%s", l->series[i].name);
+        rc = sd_merge_check_dataset(f, shard, name, rows, 2, l->n_times);
+    }
+    return rc;
+}
+
+/* Are the two stat results one file? */
+static int sd_same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* The XDMF file written next to a result file with snapshots (as results.c
+ * names it: the extension replaced by .xmf). */
+static void sd_merge_xmf_name(const char *path, char *xmf, size_t n)
+{
+    snprintf(xmf, n, "%s", path);
+    char *dot = strrchr(xmf, '.');
+    char *slash = strrchr(xmf, '/');
+    if (dot && (!slash || dot > slash)) *dot = '\0';
+    strncat(xmf, ".xmf", n - strlen(xmf) - 1);
+}
+
+/* Rank 0, before anything is created: the output may be written (absent, or
+ * --force), and every shard exists, is readable, is no file the merge
+ * writes, and is a result file of this sweep with consistent shard
+ * attributes.  Picks the temporary name the merged file is built under. */
+static int sd_merge_precheck(sd_merge_ctx *m, const char *out, const char *const *shards,
+                             size_t n, int force, char *tmp, size_t tmplen)
+{
+    struct stat st;
+    if (stat(out, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return sd_error(SD_ERR_INPUT, "%s: is a directory; give a file name", out);
+        if (!S_ISREG(st.st_mode))
+            return sd_error(SD_ERR_INPUT,
+                            "%s: not a regular file (a device, a pipe or a socket); a merge "
+                            "never replaces one, even with --force: give a file name",
+                            out);
+        if (!force)
+            return sd_error(SD_ERR_INPUT,
+                            "%s: exists; it is never overwritten: add --force to replace it", out);
+    }
+    /* The names the merge writes: the output (replaced at the end), the
+     * temporary file and its own .partial, and the output's .partial (what
+     * creating the output directly would truncate). */
+    char out_partial[4200], tmp_partial[4300];
+    snprintf(tmp, tmplen, "%s.merging-%ld.h5", out, (long)getpid());
+    snprintf(out_partial, sizeof out_partial, "%s.partial", out);
+    snprintf(tmp_partial, sizeof tmp_partial, "%s.partial", tmp);
+    const char *written[4] = {out, out_partial, tmp, tmp_partial};
+    struct stat wst[4];
+    int wok[4];
+    for (int w = 0; w < 4; w++) wok[w] = stat(written[w], &wst[w]) == 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *sh = shards[i];
+        if (stat(sh, &st) != 0)
+            return sd_error(SD_ERR_IO, "%s: cannot read the shard file: %s", sh, strerror(errno));
+        if (!S_ISREG(st.st_mode))
+            return sd_error(SD_ERR_INPUT, "%s: not a regular file, so not a shard file", sh);
+        for (int w = 0; w < 4; w++) {
+            if (!wok[w] || !sd_same_file(&st, &wst[w])) continue;
+            if (w == 0)
+                return sd_error(SD_ERR_INPUT,
+                                "%s: is the output file %s (the same file): a merge never writes "
+                                "over one of its shards; give another -o",
+                                sh, out);
+            return sd_error(SD_ERR_INPUT,
+                            "%s: is %s, which merging into %s would write; give another -o", sh,
+                            written[w], out);
+        }
+        if (access(sh, R_OK) != 0)
+            return sd_error(SD_ERR_IO, "%s: cannot read the shard file: %s", sh, strerror(errno));
+        hid_t f = H5Fopen(sh, H5F_ACC_RDONLY, H5P_DEFAULT);
+        if (f < 0) {
+            H5Eclear2(H5E_DEFAULT);
+            return sd_error(SD_ERR_IO, "%s: cannot open it as an HDF5 file", sh);
+        }
+        uint64_t si = 0, sn = 1, rows = 0;
+        int rc = sd_merge_check(m, f, sh, &si, &sn, &rows);
+        if (rc == SD_OK) rc = sd_merge_check_data(m, f, sh, rows);
+        H5Fclose(f);
+        H5Eclear2(H5E_DEFAULT);
+        if (rc != SD_OK) return rc;
+    }
+    /* The copy checks each shard again (cheap): forget the indices seen. */
+    if (m->seen) memset(m->seen, 0, m->rep->shard_count);
+    return SD_OK;
+}
+
+/* Every rank learns rank 0's outcome, and its message. */
+static int sd_merge_share(int rc, MPI_Comm comm)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
+    if (rc != SD_OK) {
+        char buf[1024] = "";
+        if (rank == 0) snprintf(buf, sizeof buf, "%s", sd_error_message());
+        MPI_Bcast(buf, sizeof buf, MPI_CHAR, 0, comm);
+        if (rank != 0) sd_error(rc, "%s", buf);
+    }
+    return rc;
+}
+
+/* Rank 0, the merged file complete under tmp: its XDMF file (when it has
+ * snapshots) made to name the output, then both renamed into place. */
+static int sd_merge_publish(const char *tmp, const char *out)
+{
+    char txmf[4400], oxmf[4400];
+    sd_merge_xmf_name(tmp, txmf, sizeof txmf);
+    sd_merge_xmf_name(out, oxmf, sizeof oxmf);
+    FILE *f = fopen(txmf, "rb");
+    int have_xmf = f != NULL;
+    char *text = NULL;
+    size_t len = 0;
+    if (have_xmf) {
+        /* Make it name the output: the XDMF refers to the temporary file
+         * (possibly XML-escaped) as BASE + the merge's suffix, always
+         * followed by ':'; drop the suffix there. */
+        const char *tb = strrchr(tmp, '/') ? strrchr(tmp, '/') + 1 : tmp;
+        const char *ob = strrchr(out, '/') ? strrchr(out, '/') + 1 : out;
+        char sfx[128];
+        snprintf(sfx, sizeof sfx, "%s:", tb + strlen(ob));
+        int ok = fseek(f, 0, SEEK_END) == 0;
+        long size = ok ? ftell(f) : -1;
+        ok = size >= 0 && fseek(f, 0, SEEK_SET) == 0;
+        text = ok ? sd_calloc((size_t)size + 1, 1, "the XDMF file") : NULL;
+        ok = text && fread(text, 1, (size_t)size, f) == (size_t)size;
+        fclose(f);
+        if (!ok) {
+            free(text);
+            return sd_error(SD_ERR_IO, "%s: cannot read it back", txmf);
+        }
+        len = (size_t)size;
+        f = fopen(txmf, "wb");
+        if (!f) {
+            free(text);
+            return sd_error(SD_ERR_IO, "%s: cannot write: %s", txmf, strerror(errno));
+        }
+        size_t sl = strlen(sfx);
+        for (const char *p = text; p < text + len;) {
+            const char *hit = strstr(p, sfx);
+            size_t k = hit ? (size_t)(hit - p) : strlen(p);
+            fwrite(p, 1, k, f);
+            if (!hit) break;
+            fputc(':', f);
+            p = hit + sl;
+        }
+        free(text);
+        if (fclose(f) != 0)
+            return sd_error(SD_ERR_IO, "%s: write failed: %s", txmf, strerror(errno));
+    }
+    if (rename(tmp, out) != 0)
+        return sd_error(SD_ERR_IO, "%s: renaming the merged file %s to it failed: %s", out, tmp,
+                        strerror(errno));
+    if (have_xmf && rename(txmf, oxmf) != 0)
+        return sd_error(SD_ERR_IO, "%s: renaming %s to it failed: %s", oxmf, txmf,
+                        strerror(errno));
+    return SD_OK;
+}
+
 int sd_merge(const sd_sweep *s, const char *out, const char *const *shards, size_t n_shards,
              int force, MPI_Comm comm, sd_merge_report *rep)
 {
@@ -237,9 +452,25 @@ int sd_merge(const sd_sweep *s, const char *out, const char *const *shards, size
         rc = sd_error(SD_ERR_INPUT, "merge: give the shard files to merge");
     int agreed;
     MPI_Allreduce(&rc, &agreed, 1, MPI_INT, MPI_MAX, comm);
+    /* One writer per result file (a sweep or another merge), then every
+     * shard checked before anything is created. */
+    char tmp[4200] = "";
+    sd_lock *lock = NULL;
     if (agreed == SD_OK) {
-        sd_results_opts ro = {force, 0, 0};
-        rc = sd_results_create(out, comm, s, d, &l, &ro, &r);
+        int pre = sd_results_check_name(out);
+        if (rank == 0 && pre == SD_OK) pre = sd_lock_acquire(out, &lock);
+        if (rank == 0 && pre == SD_OK) {
+            H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+            pre = sd_merge_precheck(&m, out, shards, n_shards, force, tmp, sizeof tmp);
+        }
+        agreed = sd_merge_share(pre, comm);
+        MPI_Bcast(tmp, sizeof tmp, MPI_CHAR, 0, comm);
+    }
+    if (agreed == SD_OK) {
+        /* Build it under the temporary name (force: a stale one from a
+         * killed merge goes; the check above made sure it is no shard). */
+        sd_results_opts ro = {1, 0, 0};
+        rc = sd_results_create(tmp, comm, s, d, &l, &ro, &r);
         if (rc == SD_OK) {
             m.out = r;
             rep->runs = m.runs;
@@ -247,13 +478,7 @@ int sd_merge(const sd_sweep *s, const char *out, const char *const *shards, size
             if (rank == 0)
                 for (size_t i = 0; i < n_shards && local == SD_OK; i++)
                     local = sd_merge_shard(&m, shards[i]);
-            MPI_Bcast(&local, 1, MPI_INT, 0, comm);
-            if (local != SD_OK) {
-                char buf[1024];
-                snprintf(buf, sizeof buf, "%s", sd_error_message());
-                MPI_Bcast(buf, sizeof buf, MPI_CHAR, 0, comm);
-                sd_error(local, "%s", buf);
-            }
+            local = sd_merge_share(local, comm);
             uint64_t counts[5] = {rep->done, rep->failed, rep->pending, rep->shards,
                                   rep->shard_count};
             MPI_Bcast(counts, 5, MPI_UINT64_T, 0, comm);
@@ -262,19 +487,31 @@ int sd_merge(const sd_sweep *s, const char *out, const char *const *shards, size
             rep->shards = counts[3];
             rep->shard_count = counts[4];
             rep->pending = rep->runs - rep->done - rep->failed;
-            int crc = sd_results_close(&r);
+            int crc = sd_results_close(&r), cagreed;
+            MPI_Allreduce(&crc, &cagreed, 1, MPI_INT, MPI_MAX, comm);
+            if (crc == SD_OK && cagreed != SD_OK)
+                crc = sd_error(cagreed, "%s: closing the merged file failed on another rank", tmp);
             rc = local != SD_OK ? local : crc;
-            if (local != SD_OK && rank == 0) {
-                /* Leave no half-merged file behind. */
-                char keep[1200];
-                snprintf(keep, sizeof keep, "%s", sd_error_message());
-                remove(out);
-                sd_error(local, "%s", keep);
+            /* Complete: into place.  Otherwise the output stays as it was,
+             * and the temporary file goes. */
+            if (rank == 0 && rc == SD_OK) rc = sd_merge_publish(tmp, out);
+            if (rank == 0 && rc != SD_OK) {
+                char xmf[4400];
+                sd_merge_xmf_name(tmp, xmf, sizeof xmf);
+                unlink(tmp);
+                unlink(xmf);
             }
+            rc = sd_merge_share(rc, comm);
+        } else if (rank == 0) {
+            char xmf[4400];
+            sd_merge_xmf_name(tmp, xmf, sizeof xmf);
+            unlink(tmp);
+            unlink(xmf);
         }
     } else {
         rc = agreed;
     }
+    sd_lock_release(&lock);
     free(m.seen);
     free(m.snap_idx);
     sd_layout_free(&l);

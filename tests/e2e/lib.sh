@@ -32,3 +32,45 @@ expect_stderr() {
 }
 
 mpi() { local np=$1; shift; timeout 300 $MPIEXEC -n "$np" "$@"; }
+
+# file_sum FILE: its SHA-256.
+file_sum() { sha256sum <"$1" | cut -d' ' -f1; }
+
+# expect_unchanged FILE SUM WHAT: FILE is still there with SHA-256 SUM.
+expect_unchanged() {
+    [ -f "$1" ] || fail "$3: $1 is gone"
+    [ "$(file_sum "$1")" = "$2" ] || fail "$3: $1 changed"
+}
+
+# log_done LOG: the done count of the last progress line in LOG ("sendrift:
+# A/T runs (P%): D done, F failed ..."; D counts earlier sessions' runs
+# too), or 0 when there is none yet.
+log_done() {
+    local n=
+    if [ -f "$1" ]; then
+        n=$(sed -n 's/^sendrift: [0-9]*\/[0-9]* runs ([0-9.]*%): \([0-9]*\) done, .*/\1/p' "$1" | tail -1)
+    fi
+    echo "${n:-0}"
+}
+
+# wait_log_done LOG N TIMEOUT [PID]: wait until a progress line of the sweep
+# writing LOG (run with --progress-interval, without --quiet) counts at
+# least N runs done; fail after TIMEOUT seconds, or as soon as process PID
+# has ended without getting there.  Polls every 0.05 s.
+wait_log_done() {
+    local log=$1 want=$2 timeout=$3 pid=${4:-} end got
+    end=$((SECONDS + ${timeout%.*}))
+    while :; do
+        got=$(log_done "$log")
+        [ "$got" -ge "$want" ] && return 0
+        if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+            cat "$log" >&2
+            fail "the sweep (pid $pid) ended with $got runs done, before $want (log: $log)"
+        fi
+        if [ "$SECONDS" -ge "$end" ]; then
+            cat "$log" >&2
+            fail "$got runs done after $timeout s, wanted $want (log: $log)"
+        fi
+        sleep 0.05
+    done
+}

@@ -56,7 +56,7 @@ static void run_and_check(int P, int fail_rank)
     o.force = 0;
     sd_sweep_report rep2;
     rc = sd_sweep_run(s, MPI_COMM_WORLD, &o, &rep2);
-    CU_ASSERT_EQUAL(rc, SD_ERR_IO);
+    CU_ASSERT_EQUAL(rc, SD_ERR_INPUT);
     CU_ASSERT_PTR_NOT_NULL(strstr(sd_error_message(), "exists; it is never overwritten"));
     sd_sweep_destroy(&s);
 
@@ -104,11 +104,38 @@ static void run_and_check(int P, int fail_rank)
 
 static void test_p1(void) { run_and_check(1, 0); }
 
-/* Groups of two where only the second rank of a group sees the failure. */
+/* Groups of two where only the second rank of a group sees the failure.  It
+ * needs a controller and a group of two: with fewer ranks, the sweep must
+ * refuse P = 2 on every rank, with the reason, and create no file. */
 static void test_p2_fail_on_second_rank(void)
 {
-    if (size < 3) return;
-    run_and_check(2, 1);
+    if (size >= 3) {
+        run_and_check(2, 1);
+        return;
+    }
+    char text[2048], path[256], want[256];
+    snprintf(text, sizeof text, SWEEP_TEXT, 1);
+    snprintf(path, sizeof path, "test_sweep_mpi.np%d.P2.h5", size);
+    if (rank == 0) remove(path);
+    MPI_Barrier(MPI_COMM_WORLD);
+    sd_sweep *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(sd_sweep_parse(text, "mpi_test.json", &s), SD_OK);
+    sd_sweep_opts o = {.output = path, .ranks_per_sim = 2, .force = 1, .quiet = 1,
+                       .progress_interval = 10.0, .grace = 60.0};
+    sd_sweep_report rep;
+    CU_ASSERT_EQUAL(sd_sweep_run(s, MPI_COMM_WORLD, &o, &rep), SD_ERR_INPUT);
+    snprintf(want, sizeof want,
+             "--ranks-per-sim 2 needs at least 3 ranks (a controller and one group of 2); "
+             "this run has %d",
+             size);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sd_error_message(), want));
+    if (!strstr(sd_error_message(), want))
+        fprintf(stderr, "rank %d: got \"%s\"\n", rank, sd_error_message());
+    sd_sweep_destroy(&s);
+    MPI_Barrier(MPI_COMM_WORLD);
+    FILE *f = fopen(path, "rb");
+    CU_ASSERT_PTR_NULL(f);
+    if (f) fclose(f);
 }
 
 static void test_bad_layout(void)
@@ -125,6 +152,19 @@ static void test_bad_layout(void)
     sd_sweep_destroy(&s);
 }
 
+/* Every test must assert something at every rank count: one that returns
+ * without an assertion (a vacuous pass) fails. */
+#define ASSERTING(fn)                                                            \
+    static void fn##_asserting(void)                                             \
+    {                                                                            \
+        unsigned int before = CU_get_number_of_asserts();                        \
+        fn();                                                                    \
+        if (CU_get_number_of_asserts() == before) CU_FAIL("the test made no assertion"); \
+    }
+ASSERTING(test_p1)
+ASSERTING(test_p2_fail_on_second_rank)
+ASSERTING(test_bad_layout)
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -132,9 +172,9 @@ int main(int argc, char **argv)
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     CU_initialize_registry();
     CU_pSuite s = CU_add_suite("sweep on MPI ranks", NULL, NULL);
-    CU_add_test(s, "P = 1: runs, failures, refusal of an existing file", test_p1);
-    CU_add_test(s, "P = 2: a failure seen by one rank of a group", test_p2_fail_on_second_rank);
-    CU_add_test(s, "a layout that cannot form a group", test_bad_layout);
+    CU_add_test(s, "P = 1: runs, failures, refusal of an existing file", test_p1_asserting);
+    CU_add_test(s, "P = 2: a failure seen by one rank of a group", test_p2_fail_on_second_rank_asserting);
+    CU_add_test(s, "a layout that cannot form a group", test_bad_layout_asserting);
     CU_basic_set_mode(rank == 0 ? CU_BRM_VERBOSE : CU_BRM_SILENT);
     CU_basic_run_tests();
     int failed = (int)(CU_get_number_of_failures() + CU_get_number_of_tests_failed());

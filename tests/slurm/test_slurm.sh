@@ -188,9 +188,9 @@ while [ $SECONDS -lt $deadline ]; do
         raised=1
         note "job A: $restarts restarts; its time limit raised to 10 min ($state_a)"
     fi
-    # B: once task 1 has finished some runs, USR1 to its batch shell, the way
-    # --signal=B:USR1 sends it.
-    if [ "$signalled" = 0 ] && grep -q "^sendrift: [0-9]*/$RUNS_B_TASK runs" "$WORK/job-b-1.log" 2>/dev/null; then
+    # B: once task 1 has finished 10 of its runs (its progress lines say so),
+    # USR1 to its batch shell, the way --signal=B:USR1 sends it.
+    if [ "$signalled" = 0 ] && [ "$(log_done "$WORK/job-b-1.log")" -ge 10 ]; then
         scancel --signal=USR1 --batch "${job_b}_1" || fail "scancel --signal=USR1 --batch ${job_b}_1 failed"
         signalled=1
         note "job B: USR1 sent to the batch shell of task 1 (scancel --signal=USR1 --batch ${job_b}_1)"
@@ -223,6 +223,10 @@ for task in 0 1; do
     $CHECK count "$WORK/b-$task.h5" DONE "$RUNS_B_TASK"
     grep -q "running: $MPIEXEC -n 3" "$log" || fail "job B, task $task did not use mpirun"
 done
+# The USR1 hit task 1 in the middle of its sweep: the next allocation
+# resumed at least the 10 runs done before it, and left some to run.
+grep -Eq "^sendrift: resuming .*b-1\.h5: ([1-9][0-9]+) runs done and 0 failed before; [1-9][0-9]* to run" \
+    "$WORK/job-b-1.log" || fail "job B, task 1: no resumption of a sweep stopped in the middle"
 # The two shards merged: the whole sweep, as one unsharded run makes it.
 "$SENDRIFT" merge "$SWEEP_B" -o "$WORK/b.h5" "$WORK/b-0.h5" "$WORK/b-1.h5" \
     || fail "sendrift merge of the two shards failed"
