@@ -115,6 +115,10 @@ const char *sd_results_temp_name(const sd_results *r);
  * model, fixed parameters, axes, design, replicates, seed, output layout. */
 void sd_results_digest(const sd_sweep *s, const sd_layout *layout, char out[17]);
 
+/* The XDMF file written beside a result file with snapshots: path with its
+ * extension replaced by ".xmf". */
+void sd_results_xdmf_name(const char *path, char *xmf, size_t n);
+
 /* Free bytes on the file system that would hold path (UINT64_MAX when it
  * cannot be told). */
 uint64_t sd_results_free_bytes(const char *path);

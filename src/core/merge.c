@@ -278,16 +278,6 @@ static int sd_same_file(const struct stat *a, const struct stat *b)
     return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
-/* The XDMF file written next to a result file with snapshots (as results.c
- * names it: the extension replaced by .xmf). */
-static void sd_merge_xmf_name(const char *path, char *xmf, size_t n)
-{
-    snprintf(xmf, n, "%s", path);
-    char *dot = strrchr(xmf, '.');
-    char *slash = strrchr(xmf, '/');
-    if (dot && (!slash || dot > slash)) *dot = '\0';
-    strncat(xmf, ".xmf", n - strlen(xmf) - 1);
-}
 
 /* Rank 0, before anything is created: the output may be written (absent, or
  * --force), and every shard exists, is readable, is no file the merge
@@ -376,8 +366,8 @@ static int sd_merge_share(int rc, MPI_Comm comm)
 static int sd_merge_publish(const char *tmp, const char *out)
 {
     char txmf[4400], oxmf[4400];
-    sd_merge_xmf_name(tmp, txmf, sizeof txmf);
-    sd_merge_xmf_name(out, oxmf, sizeof oxmf);
+    sd_results_xdmf_name(tmp, txmf, sizeof txmf);
+    sd_results_xdmf_name(out, oxmf, sizeof oxmf);
     FILE *f = fopen(txmf, "rb");
     int have_xmf = f != NULL;
     char *text = NULL;
@@ -497,14 +487,14 @@ int sd_merge(const sd_sweep *s, const char *out, const char *const *shards, size
             if (rank == 0 && rc == SD_OK) rc = sd_merge_publish(tmp, out);
             if (rank == 0 && rc != SD_OK) {
                 char xmf[4400];
-                sd_merge_xmf_name(tmp, xmf, sizeof xmf);
+                sd_results_xdmf_name(tmp, xmf, sizeof xmf);
                 unlink(tmp);
                 unlink(xmf);
             }
             rc = sd_merge_share(rc, comm);
         } else if (rank == 0) {
             char xmf[4400];
-            sd_merge_xmf_name(tmp, xmf, sizeof xmf);
+            sd_results_xdmf_name(tmp, xmf, sizeof xmf);
             unlink(tmp);
             unlink(xmf);
         }

@@ -1038,9 +1038,7 @@ static void sd_xml_escape(FILE *f, const char *text)
     }
 }
 
-/* The name of the XDMF file beside the result file path: its extension
- * replaced by ".xmf". */
-static void sd_xdmf_name(const char *path, char *xmf, size_t n)
+void sd_results_xdmf_name(const char *path, char *xmf, size_t n)
 {
     snprintf(xmf, n, "%s", path);
     char *dot = strrchr(xmf, '.');
@@ -1132,7 +1130,7 @@ static int sd_results_xdmf_write(const char *path, const char *text)
 {
     if (!text) return SD_OK;
     char xmf[4200];
-    sd_xdmf_name(path, xmf, sizeof xmf);
+    sd_results_xdmf_name(path, xmf, sizeof xmf);
     FILE *f = fopen(xmf, "w");
     if (!f) return sd_error(SD_ERR_IO, "%s: cannot write: %s", xmf, strerror(errno));
     size_t n = strlen(text);

@@ -74,3 +74,20 @@ wait_log_done() {
         sleep 0.05
     done
 }
+
+# start_holder SWEEP OUT LOG [ARGS...]: start a single-rank sweep writing OUT
+# in the background (its stderr in LOG; $holder is its pid) and wait until
+# it holds OUT's lock with OUT created (fails if it ends first, or after
+# 120 s).  For tests of a second writer.
+start_holder() {
+    local sweep=$1 out=$2 log=$3
+    shift 3
+    "$SENDRIFT" run "$sweep" -o "$out" -q "$@" 2>"$log" &
+    holder=$!
+    for _ in $(seq 2400); do
+        [ -f "$out" ] && [ -f "$out.lock" ] && grep -q "pid=$holder " "$out.lock" && return 0
+        kill -0 "$holder" 2>/dev/null || { cat "$log" >&2; fail "the sweep on $out ended early"; }
+        sleep 0.05
+    done
+    fail "the sweep on $out did not take its lock within 120 s"
+}

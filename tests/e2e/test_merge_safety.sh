@@ -118,13 +118,8 @@ cat >"$WORK/busy.json" <<'JSON'
 { "model": { "name": "null", "params": { "n_times": 2, "work": 100 } },
   "parameters": [ { "name": "x1", "values": [1] } ], "design": { "type": "grid" } }
 JSON
-"$SENDRIFT" run "$WORK/busy.json" -o "$WORK/busy.h5" --grace 0 -q 2>"$WORK/busy.log" &
-bpid=$!
-for _ in $(seq 2400); do
-    [ -f "$WORK/busy.h5" ] && [ -f "$WORK/busy.h5.lock" ] && break
-    kill -0 "$bpid" 2>/dev/null || { cat "$WORK/busy.log"; fail "the sweep ended early"; }
-    sleep 0.05
-done
+start_holder "$WORK/busy.json" "$WORK/busy.h5" "$WORK/busy.log" --grace 0
+bpid=$holder
 bsum=$(file_sum "$WORK/busy.h5")
 expect_status 3 "$SENDRIFT" merge "$SW" -o "$WORK/busy.h5" --force "$s0" "$s1"
 expect_stderr "busy.h5: in use by another sendrift (pid $bpid on"

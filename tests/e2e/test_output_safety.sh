@@ -116,14 +116,8 @@ cat >"$WORK/long.json" <<'JSON'
 { "model": { "name": "null", "params": { "n_times": 100, "work": 100 } },
   "parameters": [ { "name": "x1", "values": [1, 2] } ], "design": { "type": "grid" } }
 JSON
-"$SENDRIFT" run "$WORK/long.json" -o "$WORK/busy.h5" --grace 0 -q 2>"$WORK/log" &
-pid=$!
-for _ in $(seq 2400); do
-    [ -f "$WORK/busy.h5" ] && [ -f "$WORK/busy.h5.lock" ] && break
-    kill -0 "$pid" 2>/dev/null || { cat "$WORK/log"; fail "the first sweep ended early"; }
-    sleep 0.05
-done
-grep -q "pid=$pid " "$WORK/busy.h5.lock" || { cat "$WORK/busy.h5.lock"; fail "the lock names its holder"; }
+start_holder "$WORK/long.json" "$WORK/busy.h5" "$WORK/log" --grace 0
+pid=$holder
 # A second sweep on the same file, with --resume, --force, or by another
 # spelling of its path: refused, naming the holder; nothing touched.
 for args in "-o $WORK/busy.h5 --resume" "-o $WORK/busy.h5 --force" "-o $WORK/../$(basename "$WORK")/busy.h5 --force"; do
@@ -138,13 +132,8 @@ wait "$pid" || rc=$?
 [ "$rc" = 75 ] || { cat "$WORK/log"; fail "the first sweep: exit $rc, wanted 75"; }
 [ ! -e "$WORK/busy.h5.lock" ] || fail "the lock outlived its sweep"
 # A lock left by a killed sweep is taken over by the next one.
-"$SENDRIFT" run "$WORK/long.json" -o "$WORK/busy.h5" --resume -q 2>"$WORK/log" &
-pid=$!
-for _ in $(seq 2400); do
-    [ -f "$WORK/busy.h5.lock" ] && grep -q "pid=$pid " "$WORK/busy.h5.lock" && break
-    kill -0 "$pid" 2>/dev/null || { cat "$WORK/log"; fail "the resumed sweep ended early"; }
-    sleep 0.05
-done
+start_holder "$WORK/long.json" "$WORK/busy.h5" "$WORK/log" --resume
+pid=$holder
 kill -9 "$pid"
 wait "$pid" || true
 [ -f "$WORK/busy.h5.lock" ] || fail "kill -9 should leave the lock file"
