@@ -1,4 +1,4 @@
-/* sendrift: the senescent-drift model (../shared/MODEL.md, docs/drift.md).
+/* sendrift: the senescent-drift model (docs/drift.md).
  *
  * The model class is sd_model_drift (src/drift/model.c).  This header also
  * holds the parts of the model its own files share and its tests check:
