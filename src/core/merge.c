@@ -146,16 +146,26 @@ static int sd_merge_check(sd_merge_ctx *m, hid_t f, const char *shard, uint64_t 
     return SD_OK;
 }
 
-static int sd_merge_shard(sd_merge_ctx *m, const char *shard)
+/* Open a shard read-only (*f < 0 when it would not open) and check that it
+ * is a shard of this sweep (sd_merge_check). */
+static int sd_merge_open(sd_merge_ctx *m, const char *shard, hid_t *f, uint64_t *si,
+                         uint64_t *sn, uint64_t *rows)
 {
-    const sd_layout *l = m->l;
-    hid_t f = H5Fopen(shard, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) {
+    *f = H5Fopen(shard, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (*f < 0) {
         H5Eclear2(H5E_DEFAULT);
         return sd_error(SD_ERR_IO, "%s: cannot open it as an HDF5 file", shard);
     }
+    return sd_merge_check(m, *f, shard, si, sn, rows);
+}
+
+static int sd_merge_shard(sd_merge_ctx *m, const char *shard)
+{
+    const sd_layout *l = m->l;
+    hid_t f;
     uint64_t si = 0, sn = 1, rows = 0;
-    int rc = sd_merge_check(m, f, shard, &si, &sn, &rows);
+    int rc = sd_merge_open(m, shard, &f, &si, &sn, &rows);
+    if (f < 0) return rc;
     size_t ns = m->s->output_timeseries && l->n_times ? l->n_series : 0, nt = l->n_times;
     size_t B = SD_MERGE_BLOCK;
     uint8_t *st = sd_calloc(B, 1, "merge buffers");
@@ -329,15 +339,11 @@ static int sd_merge_precheck(sd_merge_ctx *m, const char *out, const char *const
         }
         if (access(sh, R_OK) != 0)
             return sd_error(SD_ERR_IO, "%s: cannot read the shard file: %s", sh, strerror(errno));
-        hid_t f = H5Fopen(sh, H5F_ACC_RDONLY, H5P_DEFAULT);
-        if (f < 0) {
-            H5Eclear2(H5E_DEFAULT);
-            return sd_error(SD_ERR_IO, "%s: cannot open it as an HDF5 file", sh);
-        }
+        hid_t f;
         uint64_t si = 0, sn = 1, rows = 0;
-        int rc = sd_merge_check(m, f, sh, &si, &sn, &rows);
+        int rc = sd_merge_open(m, sh, &f, &si, &sn, &rows);
         if (rc == SD_OK) rc = sd_merge_check_data(m, f, sh, rows);
-        H5Fclose(f);
+        if (f >= 0) H5Fclose(f);
         H5Eclear2(H5E_DEFAULT);
         if (rc != SD_OK) return rc;
     }

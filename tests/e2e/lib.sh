@@ -91,3 +91,18 @@ start_holder() {
     done
     fail "the sweep on $out did not take its lock within 120 s"
 }
+
+# run_statuses FILE: a line of the run status flags, one digit each (0
+# pending, 1 done, 2 failed), then the messages of the failed runs, one a
+# line.  Reads a file that a sweep may still be writing.
+run_statuses() {
+    HDF5_USE_FILE_LOCKING=FALSE $SD_PYTHON - "$1" <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1], "r") as f:
+    st = f["runs/status"][:]
+    print("".join(str(int(s)) for s in st))
+    for s, m in zip(st, f["runs/message"][:]):
+        if s == 2:
+            print(m.decode())
+PY
+}

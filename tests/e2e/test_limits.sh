@@ -21,20 +21,6 @@ wait_log() {
     fail "no line matching $2 in $1 after 120 s"
 }
 
-# status_of FILE: the run status flags, one digit each (0 pending, 1 done,
-# 2 failed), and the messages of the failed runs.
-status_of() {
-    $SD_PYTHON - "$1" <<'PY'
-import sys, h5py
-with h5py.File(sys.argv[1], "r") as f:
-    st = f["runs/status"][:]
-    print("".join(str(int(s)) for s in st))
-    for s, m in zip(st, f["runs/message"][:]):
-        if s == 2:
-            print(m.decode())
-PY
-}
-
 # ---- designs too large to track: refused at once, with the estimate --------
 huge() {
     printf '{"model": {"name": "null"}, "parameters": [%s], "design": %s%s}\n' "$1" "$2" "$3" \
@@ -71,7 +57,7 @@ cat >"$WORK/timeout.json" <<'JSON'
 JSON
 expect_status 4 timeout 25 "$SENDRIFT" run "$WORK/timeout.json" -o "$WORK/timeout.h5"
 expect_stderr "run 1 failed"
-status_of "$WORK/timeout.h5" >"$WORK/status"
+run_statuses "$WORK/timeout.h5" >"$WORK/status"
 [ "$(head -1 "$WORK/status")" = 1211 ] || { cat "$WORK/status"; fail "run_timeout: statuses"; }
 grep -q "timeout: the run took longer than its limit of 1 s" "$WORK/status" ||
     { cat "$WORK/status"; fail "run_timeout: reason"; }
@@ -79,7 +65,7 @@ grep -q "timeout: the run took longer than its limit of 1 s" "$WORK/status" ||
 sed 's/, "run_timeout": 1//' "$WORK/timeout.json" >"$WORK/timeout2.json"
 grep -q run_timeout "$WORK/timeout2.json" && fail "sed"
 expect_status 4 mpi 3 "$SENDRIFT" run "$WORK/timeout2.json" -o "$WORK/timeout2.h5" --run-timeout 0.5
-status_of "$WORK/timeout2.h5" >"$WORK/status"
+run_statuses "$WORK/timeout2.h5" >"$WORK/status"
 [ "$(head -1 "$WORK/status")" = 1211 ] || { cat "$WORK/status"; fail "--run-timeout: statuses"; }
 grep -q "limit of 0.5 s" "$WORK/status" || { cat "$WORK/status"; fail "--run-timeout: reason"; }
 expect_status 2 "$SENDRIFT" run "$WORK/timeout2.json" -o "$WORK/x.h5" --run-timeout -3
@@ -157,7 +143,7 @@ for np in 1 3; do
     stopped_within "$pid" 30
     [ "$rc" = 75 ] || { cat "$WORK/log"; fail "np $np: SIGUSR1 with --grace 1: exit $rc, wanted 75"; }
     grep -q "run 0 abandoned" "$WORK/log" || { cat "$WORK/log"; fail "np $np: run 0 not abandoned"; }
-    [ "$(status_of "$WORK/grace$np.h5" | head -1)" = 0 ] || fail "np $np: run 0 pending"
+    [ "$(run_statuses "$WORK/grace$np.h5" | head -1)" = 0 ] || fail "np $np: run 0 pending"
 done
 # A second signal abandons at once, whatever the grace period (600 s here).
 start_sweep 1 "$WORK/second.h5" --grace 600

@@ -6,14 +6,8 @@
 # whatever the file is called, and comes back on --resume.
 source "$(dirname "$0")/lib.sh"
 
-# statuses FILE: the run status flags, one digit each (0 pending, 1 done,
-# 2 failed).
-statuses() {
-    HDF5_USE_FILE_LOCKING=FALSE $SD_PYTHON -c '
-import sys, h5py
-with h5py.File(sys.argv[1], "r") as f:
-    print("".join(str(int(s)) for s in f["runs/status"][:]))' "$1"
-}
+# statuses FILE: the run status flags, one digit each.
+statuses() { run_statuses "$1" | head -1; }
 
 GRID="$E2E/sweeps/null_grid.json"
 SNAP="$E2E/sweeps/null_snap.json"
@@ -98,8 +92,8 @@ sed 's/"work": 0.02/"work": 1/' "$WORK/slow.json" >"$WORK/slower.json"
 "$SENDRIFT" run "$WORK/slower.json" -o "$WORK/old.h5" --force -q 2>"$WORK/log" &
 pid=$!
 for _ in $(seq 2400); do
-    [ -f "$WORK/old.h5.partial" ] && [ "$(statuses "$WORK/old.h5.partial" 2>/dev/null)" != 00000000 ] &&
-        [ -n "$(statuses "$WORK/old.h5.partial" 2>/dev/null)" ] && break
+    st=$(statuses "$WORK/old.h5.partial" 2>/dev/null || true)
+    [ -n "$st" ] && [ "$st" != 00000000 ] && break
     kill -0 "$pid" 2>/dev/null || fail "the --force sweep ended early"
     sleep 0.05
 done
