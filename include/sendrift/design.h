@@ -40,11 +40,15 @@ int sd_design_point(const sd_design *d, uint64_t point, double *x);
 void sd_design_split(const sd_design *d, uint64_t run, uint64_t *point,
                      uint64_t *replicate);
 
-/* Sobol/Saltelli: where a point sits in its block.  block = point /
- * block_size; role 0 = A, 1..D = AB_i, D+1..2D = BA_i (second order),
- * block_size - 1 = B.  Returns the block size, or 0 for other designs. */
-uint64_t sd_design_saltelli_role(const sd_design *d, uint64_t point,
-                                 uint64_t *block, uint64_t *role);
+/* Where a point sits in the design's structure, for the analysis: block =
+ * point / block_size, role = point % block_size.
+ *   sobol   block = base point; role 0 = A, 1..D = AB_i, D+1..2D = BA_i
+ *           (second order), block_size - 1 = B; block_size D + 2 or 2D + 2.
+ *   morris  block = trajectory; role = step 0..D; block_size D + 1.
+ * Returns the block size, or 0 for designs without such structure (grid,
+ * list, lhs, random; block and role are then left alone). */
+uint64_t sd_design_role(const sd_design *d, uint64_t point,
+                       uint64_t *block, uint64_t *role);
 
 /* Sobol/Saltelli: whether the design has identical points, exactly and
  * cheaply (O(32^2 D) word operations, independent of N; it allocates

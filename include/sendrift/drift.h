@@ -36,6 +36,9 @@ enum {
     SD_DRIFT_SENESCENT = 2,
     SD_DRIFT_NOSITE = 3   /* ghost beyond a zero-flux wall: no neighbour  */
 };
+/* The names of the site kinds, by value (NULL-terminated): stored in the
+ * result file with the kind snapshots, where readers take them from. */
+extern const char *const sd_drift_kind_labels[4];
 
 /* ---- Tissues and drugs ------------------------------------------------------ */
 

@@ -23,9 +23,14 @@ typedef enum {
     SD_ERR_TIMEOUT = 9   /* a run went past its time limit (--run-timeout)  */
 } sd_err;
 
-/* Record a printf-style message for code and return code. */
-int sd_error(int code, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* Record a printf-style message for code and return code.  The message is
+ * what users read; the place that recorded it (file:line, relative to the
+ * source tree) and the places it was passed up through with SD_CALL are kept
+ * beside it for developers (sd_error_trace; `SENDRIFT_TRACE=1` makes the
+ * command line print them). */
+#define sd_error(code, ...) sd_error_at(__FILE__, __LINE__, (code), __VA_ARGS__)
+int sd_error_at(const char *file, int line, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Prepend "context: " to the current message; returns code unchanged. */
 int sd_error_prefix(int code, const char *fmt, ...)
@@ -39,11 +44,21 @@ const char *sd_error_name(int code);
 
 void sd_error_clear(void);
 
-/* Propagate a non-zero code to the caller. */
+/* Where the current error was recorded and every SD_CALL it passed through
+ * on its way up, innermost first: "src/core/x.c:12 <- src/core/y.c:40"
+ * ("" when none). */
+const char *sd_error_trace(void);
+
+/* Note that the current error passed through file:line (used by SD_CALL);
+ * returns code unchanged. */
+int sd_error_pass(const char *file, int line, int code);
+
+/* Propagate a non-zero code to the caller, noting this place in the trace. */
 #define SD_CALL(expr)                                                       \
     do {                                                                    \
         int sd_call_rc_ = (expr);                                           \
-        if (sd_call_rc_ != SD_OK) return sd_call_rc_;                       \
+        if (sd_call_rc_ != SD_OK)                                           \
+            return sd_error_pass(__FILE__, __LINE__, sd_call_rc_);          \
     } while (0)
 
 /* Allocation helpers that record SD_ERR_NOMEM with the size asked for. */

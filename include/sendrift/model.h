@@ -30,6 +30,8 @@ typedef struct {
     const char *const *choices; /* NULL-terminated list (CHOICE)            */
     const char *def_choice;  /* default (CHOICE)                            */
     int fixed_only;          /* 1: may be set in model.params, not swept    */
+    const char *def_from;    /* REAL, INT with def = NaN: where the default
+                                comes from instead ("the tissue preset")    */
 } sd_param_def;
 
 /* One parameter value of a run: a number, or a choice (then value is the
@@ -67,6 +69,11 @@ typedef struct {
     const char *unit;
     const char *description;
     sd_snap_type type;
+    /* SD_SNAP_U8 fields of categories: the name of each value 0, 1, ...,
+     * NULL-terminated (NULL: plain numbers).  Stored with the snapshots as
+     * the attributes flag_values / flag_meanings, so that readers take the
+     * names from the file. */
+    const char *const *labels;
 } sd_snapfield_def;
 
 /* What every run of a sweep reports: the same for all runs, so that the

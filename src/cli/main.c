@@ -129,7 +129,7 @@ static void print_param(const sd_param_def *d)
     } else {
         printf("%s in [%g, %g] ", d->type == SD_PARAM_INT ? "int" : "real", d->min, d->max);
         if (isnan(d->def))
-            printf("(default: the tissue preset)");
+            printf("(default: %s)", d->def_from ? d->def_from : "none");
         else
             printf("(default %g)", d->def);
     }
@@ -166,7 +166,7 @@ static cJSON *model_json(const sd_model_class *m, int params)
             cJSON_AddNumberToObject(p, "min", d->min);
             cJSON_AddNumberToObject(p, "max", d->max);
             if (isnan(d->def))
-                cJSON_AddNullToObject(p, "default"); /* the tissue preset's */
+                cJSON_AddNullToObject(p, "default"); /* see def_from */
             else
                 cJSON_AddNumberToObject(p, "default", d->def);
         }

@@ -629,13 +629,18 @@ void sd_design_split(const sd_design *d, uint64_t run, uint64_t *point,
     if (replicate) *replicate = run % r;
 }
 
-uint64_t sd_design_saltelli_role(const sd_design *d, uint64_t point,
-                                 uint64_t *block, uint64_t *role)
+uint64_t sd_design_role(const sd_design *d, uint64_t point, uint64_t *block, uint64_t *role)
 {
-    if (!d || d->type != SD_DESIGN_SOBOL) return 0;
-    if (block) *block = point / d->block;
-    if (role) *role = point % d->block;
-    return d->block;
+    uint64_t size;
+    if (d && d->type == SD_DESIGN_SOBOL)
+        size = d->block;
+    else if (d && d->type == SD_DESIGN_MORRIS)
+        size = (uint64_t)d->dim + 1;
+    else
+        return 0;
+    if (block) *block = point / size;
+    if (role) *role = point % size;
+    return size;
 }
 
 static int sd_design_check(const sd_design *d, uint64_t point, const void *v,

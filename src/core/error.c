@@ -8,9 +8,33 @@
 
 /* One message per process: the library is single-threaded per rank. */
 static char sd_msg[4096];
+/* Where it was recorded, and the SD_CALLs it went up through. */
+static char sd_trace[1024];
 
-int sd_error(int code, const char *fmt, ...)
+/* A source path without the build's directories: the build maps the source
+ * tree's root away (-fmacro-prefix-map); this keeps other builds short too. */
+static const char *sd_short_path(const char *file)
 {
+    const char *p = strstr(file, "src/");
+    if (!p) p = strstr(file, "tests/");
+    return p ? p : file;
+}
+
+int sd_error_pass(const char *file, int line, int code)
+{
+    size_t n = strlen(sd_trace);
+    if (n + 8 < sizeof sd_trace)
+        snprintf(sd_trace + n, sizeof sd_trace - n, "%s%s:%d", n ? " <- " : "",
+                 sd_short_path(file), line);
+    return code;
+}
+
+const char *sd_error_trace(void) { return sd_trace; }
+
+int sd_error_at(const char *file, int line, int code, const char *fmt, ...)
+{
+    sd_trace[0] = '\0';
+    sd_error_pass(file, line, code);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(sd_msg, sizeof sd_msg, fmt, ap);
@@ -42,7 +66,11 @@ int sd_error_prefix(int code, const char *fmt, ...)
 
 const char *sd_error_message(void) { return sd_msg; }
 
-void sd_error_clear(void) { sd_msg[0] = '\0'; }
+void sd_error_clear(void)
+{
+    sd_msg[0] = '\0';
+    sd_trace[0] = '\0';
+}
 
 const char *sd_error_name(int code)
 {

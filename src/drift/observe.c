@@ -56,12 +56,14 @@ const sd_metric_def sd_drift_summary[SD_DRIFT_NSUMMARY] = {
     {"ev_share", "1", "EV-channel inductions / all inductions; NaN when there was none"},
 };
 
+const char *const sd_drift_kind_labels[4] = {"empty", "normal", "senescent", NULL};
+
 const sd_snapfield_def sd_drift_snapfields[5] = {
-    {"kind", "1", "site state: 0 empty, 1 normal, 2 senescent", SD_SNAP_U8},
-    {"epi", "1", "epigenetic age (of the last cell on an empty site)", SD_SNAP_F64},
-    {"ecm", "1", "matrix integrity", SD_SNAP_F64},
-    {"S", "1", "SASP load", SD_SNAP_F64},
-    {"E", "1", "EV load", SD_SNAP_F64},
+    {"kind", "1", "site state: 0 empty, 1 normal, 2 senescent", SD_SNAP_U8, sd_drift_kind_labels},
+    {"epi", "1", "epigenetic age (of the last cell on an empty site)", SD_SNAP_F64, NULL},
+    {"ecm", "1", "matrix integrity", SD_SNAP_F64, NULL},
+    {"S", "1", "SASP load", SD_SNAP_F64, NULL},
+    {"E", "1", "EV load", SD_SNAP_F64, NULL},
 };
 
 /* ---- Rings ----------------------------------------------------------------------- */

@@ -40,8 +40,8 @@ static const sd_metric_def null_summary[] = {
     {"sum", "1", "sum_k k x_k"},
 };
 static const sd_snapfield_def null_snapfields[] = {
-    {"value", "1", "global cell index (x fastest) + t * sum_k k x_k", SD_SNAP_F64},
-    {"parity", "1", "global cell index modulo 2", SD_SNAP_U8},
+    {"value", "1", "global cell index (x fastest) + t * sum_k k x_k", SD_SNAP_F64, NULL},
+    {"parity", "1", "global cell index modulo 2", SD_SNAP_U8, NULL},
 };
 
 typedef struct {

@@ -200,7 +200,7 @@ static void check_saltelli(int second_order)
         }
         for (uint64_t r = 0; r < bs; r++) {
             uint64_t p = j * bs + r, blk = 99, role = 99;
-            CU_ASSERT_EQUAL(sd_design_saltelli_role(d, p, &blk, &role), bs);
+            CU_ASSERT_EQUAL(sd_design_role(d, p, &blk, &role), bs);
             CU_ASSERT_EQUAL(blk, j);
             CU_ASSERT_EQUAL(role, r);
             double want[3], u[3], x[3];
@@ -298,7 +298,7 @@ static sd_sweep *parse_sobol3(uint64_t N, int second_order, long long skip)
 /* Brute force: how many base points have A = B, and the first. */
 static uint64_t brute_dups(const sd_design *d, uint64_t N, uint64_t *first)
 {
-    uint64_t bs = sd_design_saltelli_role(d, 0, NULL, NULL), n = 0;
+    uint64_t bs = sd_design_role(d, 0, NULL, NULL), n = 0;
     size_t D = sd_design_dim(d);
     double a[8], b[8];
     *first = UINT64_MAX;
@@ -316,7 +316,7 @@ static uint64_t brute_dups(const sd_design *d, uint64_t N, uint64_t *first)
 /* Points that lie in a block all of whose points are the same point. */
 static uint64_t points_in_constant_blocks(const sd_design *d)
 {
-    uint64_t bs = sd_design_saltelli_role(d, 0, NULL, NULL), n = 0;
+    uint64_t bs = sd_design_role(d, 0, NULL, NULL), n = 0;
     uint64_t P = sd_design_points(d);
     size_t D = sd_design_dim(d);
     double u0[8], u[8];
@@ -590,7 +590,7 @@ static void test_grid(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(d);
     CU_ASSERT_EQUAL(sd_design_points(d), 30);
     CU_ASSERT_EQUAL(sd_design_runs(d), 90);
-    CU_ASSERT_EQUAL(sd_design_saltelli_role(d, 0, NULL, NULL), 0);
+    CU_ASSERT_EQUAL(sd_design_role(d, 0, NULL, NULL), 0);
     const double a[5] = {0.1, 0.15, 0.2, 0.25, 0.3};
     const double b[3] = {1, 10, 100};
     for (uint64_t p = 0; p < 30; p++) {

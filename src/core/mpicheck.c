@@ -1,0 +1,40 @@
+/* sendrift: checked MPI calls and agreement (see include/sendrift/mpicheck.h). */
+#include "sendrift/mpicheck.h"
+
+#include <stdio.h>
+
+int sd_mpi_fail_at(const char *file, int line, int mpirc, const char *call)
+{
+    char msg[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    /* MPI_Error_string is local and cannot fail on a code MPI returned. */
+    if (MPI_Error_string(mpirc, msg, &len) != MPI_SUCCESS) len = 0;
+    msg[len] = '\0';
+    return sd_error_at(file, line, SD_ERR_MPI, "%s failed: %s", call,
+                       len ? msg : "unknown MPI error");
+}
+
+int sd_mpi_errors_return(MPI_Comm comm)
+{
+    SD_MPI(MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN));
+    return SD_OK;
+}
+
+/* Large enough for any message worth sending; longer ones are cut. */
+#define SD_AGREE_MSG 1024
+
+int sd_agree(MPI_Comm comm, int rc)
+{
+    int worst, rank, first;
+    SD_MPI(MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, comm));
+    if (worst == SD_OK) return SD_OK;
+    SD_MPI(MPI_Comm_rank(comm, &rank));
+    int mine = rc != SD_OK ? rank : 1 << 30;
+    SD_MPI(MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm));
+    char buf[SD_AGREE_MSG];
+    if (rank == first) snprintf(buf, sizeof buf, "%s", sd_error_message());
+    SD_MPI(MPI_Bcast(buf, sizeof buf, MPI_CHAR, first, comm));
+    /* The failing rank keeps its own message and trace. */
+    if (rank != first) sd_error(worst, "%s", buf);
+    return worst;
+}
