@@ -41,11 +41,13 @@ double sd_drift_tissue_preset(sd_drift_tissue t, const char *name)
 /* ---- The table ------------------------------------------------------------------ */
 
 #define R(name, unit, def, lo, hi, desc) \
-    {name, unit, desc, SD_PARAM_REAL, def, lo, hi, NULL, NULL, 0}
+    {name, unit, desc, SD_PARAM_REAL, def, lo, hi, NULL, NULL, 0, "the tissue preset"}
 #define RF(name, unit, def, lo, hi, desc) \
-    {name, unit, desc, SD_PARAM_REAL, def, lo, hi, NULL, NULL, 1}
-#define I(name, def, lo, hi, desc) {name, "1", desc, SD_PARAM_INT, def, lo, hi, NULL, NULL, 0}
-#define IF(name, def, lo, hi, desc) {name, "1", desc, SD_PARAM_INT, def, lo, hi, NULL, NULL, 1}
+    {name, unit, desc, SD_PARAM_REAL, def, lo, hi, NULL, NULL, 1, NULL}
+#define I(name, def, lo, hi, desc) \
+    {name, "1", desc, SD_PARAM_INT, def, lo, hi, NULL, NULL, 0, NULL}
+#define IF(name, def, lo, hi, desc) \
+    {name, "1", desc, SD_PARAM_INT, def, lo, hi, NULL, NULL, 1, NULL}
 
 /* One drug: its six schedule parameters. */
 #define DRUG(type, interval, dose, t_half, emax, what)                                   \
@@ -132,7 +134,7 @@ const sd_param_def sd_drift_param_defs[] = {
     R("focus_radius", "um", 0.0, 0.0, 1e9,
       "radius of the initial senescent focus around the lattice centre (0: none)"),
     {"tissue", "1", "tissue preset: generic, cartilage, bone, muscle or disc", SD_PARAM_CHOICE,
-     0, 0, 0, drift_tissue_choices, "generic", 0},
+     0, 0, 0, drift_tissue_choices, "generic", 0, NULL},
     /* Drugs. */
     DRUG("senolytic", 30.0, 10.0, 12.0, 1.0, "senolytic"),
     DRUG("senomorphic", 1.0, 3.0, 12.0, 0.8, "senomorphic (SASP inhibitor)"),

@@ -17,13 +17,13 @@
 #define SD_PI 3.14159265358979323846
 
 static const sd_param_def ishigami_params[] = {
-    {"x1", "1", "first input", SD_PARAM_REAL, 0.0, -SD_PI, SD_PI, NULL, NULL, 0},
-    {"x2", "1", "second input", SD_PARAM_REAL, 0.0, -SD_PI, SD_PI, NULL, NULL, 0},
-    {"x3", "1", "third input", SD_PARAM_REAL, 0.0, -SD_PI, SD_PI, NULL, NULL, 0},
-    {"a", "1", "coefficient of sin^2 x2", SD_PARAM_REAL, 7.0, -1e6, 1e6, NULL, NULL, 0},
-    {"b", "1", "coefficient of x3^4 sin x1", SD_PARAM_REAL, 0.1, -1e6, 1e6, NULL, NULL, 0},
+    {"x1", "1", "first input", SD_PARAM_REAL, 0.0, -SD_PI, SD_PI, NULL, NULL, 0, NULL},
+    {"x2", "1", "second input", SD_PARAM_REAL, 0.0, -SD_PI, SD_PI, NULL, NULL, 0, NULL},
+    {"x3", "1", "third input", SD_PARAM_REAL, 0.0, -SD_PI, SD_PI, NULL, NULL, 0, NULL},
+    {"a", "1", "coefficient of sin^2 x2", SD_PARAM_REAL, 7.0, -1e6, 1e6, NULL, NULL, 0, NULL},
+    {"b", "1", "coefficient of x3^4 sin x1", SD_PARAM_REAL, 0.1, -1e6, 1e6, NULL, NULL, 0, NULL},
     {"n_times", "1", "number of output times in [0, 1]", SD_PARAM_INT, 11, 2, 100000,
-     NULL, NULL, 1},
+     NULL, NULL, 1, NULL},
 };
 
 static const sd_metric_def ishigami_series[] = {

@@ -19,18 +19,18 @@
 
 static const sd_param_def null_params[] = {
     {"work", "s", "CPU seconds burnt per run", SD_PARAM_REAL, 0.0, 0.0, 86400.0, NULL,
-     NULL, 0},
-    {"n_times", "1", "number of output times", SD_PARAM_INT, 4, 1, 1000000, NULL, NULL, 1},
+     NULL, 0, NULL},
+    {"n_times", "1", "number of output times", SD_PARAM_INT, 4, 1, 1000000, NULL, NULL, 1, NULL},
     {"lattice_nx", "1", "snapshot lattice cells along x (0: no snapshots)", SD_PARAM_INT, 0, 0,
-     100000, NULL, NULL, 1},
+     100000, NULL, NULL, 1, NULL},
     {"lattice_ny", "1", "snapshot lattice cells along y", SD_PARAM_INT, 1, 1, 100000, NULL,
-     NULL, 1},
+     NULL, 1, NULL},
     {"memory", "B", "bytes each rank allocates (and touches) per run", SD_PARAM_REAL, 0.0,
-     0.0, 1e18, NULL, NULL, 0},
+     0.0, 1e18, NULL, NULL, 0, NULL},
     {"fail_above", "1", "a run fails at t >= 1 when sum_k k x_k exceeds this", SD_PARAM_REAL,
-     1e300, -1e300, 1e300, NULL, NULL, 0},
+     1e300, -1e300, 1e300, NULL, NULL, 0, NULL},
     {"fail_rank", "1", "the rank of the group that detects the failure (the others agree)",
-     SD_PARAM_INT, 0, 0, 1000000, NULL, NULL, 0},
+     SD_PARAM_INT, 0, 0, 1000000, NULL, NULL, 0, NULL},
 };
 
 static const sd_metric_def null_series[] = {
@@ -59,7 +59,7 @@ static int null_lookup(const char *name, sd_param_def *def)
     unsigned long k;
     if (!sd_param_family(name, "x", &k)) return 0;
     *def = (sd_param_def){NULL, "1", "input k", SD_PARAM_REAL, 0.0, -1e300, 1e300,
-                          NULL, NULL, 0};
+                          NULL, NULL, 0, NULL};
     return 1;
 }
 

@@ -28,12 +28,12 @@ static int sobol_g_lookup(const char *name, sd_param_def *def)
     memset(def, 0, sizeof *def);
     if (sd_param_family(name, "x", &k)) {
         *def = (sd_param_def){NULL, "1", "input k of the g function", SD_PARAM_REAL,
-                              0.5, 0.0, 1.0, NULL, NULL, 0};
+                              0.5, 0.0, 1.0, NULL, NULL, 0, NULL};
         return 1;
     }
     if (sd_param_family(name, "a", &k)) {
         *def = (sd_param_def){NULL, "1", "coefficient a_k: larger is less important",
-                              SD_PARAM_REAL, 0.0, 0.0, 1e9, NULL, NULL, 0};
+                              SD_PARAM_REAL, 0.0, 0.0, 1e9, NULL, NULL, 0, NULL};
         return 1;
     }
     return 0;

@@ -50,13 +50,13 @@ static const char *const fz_tissues[] = {"cartilage", "bone", "muscle", "disc", 
 static const char *const fz_modes[] = {"only", NULL};
 
 static const sd_param_def fz_params[] = {
-    {"tissue", "1", "a choice", SD_PARAM_CHOICE, 0, 0, 0, fz_tissues, "bone", 0},
-    {"mode", "1", "a choice of one, no default", SD_PARAM_CHOICE, 0, 0, 0, fz_modes, NULL, 0},
-    {"beta", "1/d", "a real", SD_PARAM_REAL, 0.15, 0, 10, NULL, NULL, 0},
-    {"psi", "1", "a positive real", SD_PARAM_REAL, 4, 0.1, 100, NULL, NULL, 0},
-    {"n_cells", "1", "an integer", SD_PARAM_INT, 100, 1, 1e6, NULL, NULL, 0},
-    {"offset", "1", "an integer around 0", SD_PARAM_INT, 0, -1000, 1000, NULL, NULL, 0},
-    {"steps", "1", "fixed for the sweep", SD_PARAM_INT, 10, 1, 1000, NULL, NULL, 1},
+    {"tissue", "1", "a choice", SD_PARAM_CHOICE, 0, 0, 0, fz_tissues, "bone", 0, NULL},
+    {"mode", "1", "a choice of one, no default", SD_PARAM_CHOICE, 0, 0, 0, fz_modes, NULL, 0, NULL},
+    {"beta", "1/d", "a real", SD_PARAM_REAL, 0.15, 0, 10, NULL, NULL, 0, NULL},
+    {"psi", "1", "a positive real", SD_PARAM_REAL, 4, 0.1, 100, NULL, NULL, 0, NULL},
+    {"n_cells", "1", "an integer", SD_PARAM_INT, 100, 1, 1e6, NULL, NULL, 0, NULL},
+    {"offset", "1", "an integer around 0", SD_PARAM_INT, 0, -1000, 1000, NULL, NULL, 0, NULL},
+    {"steps", "1", "fixed for the sweep", SD_PARAM_INT, 10, 1, 1000, NULL, NULL, 1, NULL},
 };
 
 static int fz_lookup(const char *name, sd_param_def *def)
@@ -64,12 +64,12 @@ static int fz_lookup(const char *name, sd_param_def *def)
     unsigned long k;
     if (sd_param_family(name, "y", &k)) {
         *def = (sd_param_def){NULL, "1", "a wide real", SD_PARAM_REAL, 0, -1e300, 1e300,
-                              NULL, NULL, 0};
+                              NULL, NULL, 0, NULL};
         return 1;
     }
     if (sd_param_family(name, "k", &k)) {
         *def = (sd_param_def){NULL, "1", "a small integer", SD_PARAM_INT, 1, 0, 100,
-                              NULL, NULL, 0};
+                              NULL, NULL, 0, NULL};
         return 1;
     }
     return 0;

@@ -25,11 +25,11 @@
 static const char *const toy_tissues[] = {"cartilage", "bone", "muscle", NULL};
 
 static const sd_param_def toy_params[] = {
-    {"tissue", "1", "tissue preset", SD_PARAM_CHOICE, 0, 0, 0, toy_tissues, "bone", 0},
-    {"beta", "1/d", "clearance rate", SD_PARAM_REAL, 0.15, 0, 10, NULL, NULL, 0},
-    {"psi", "1", "EV uptake affinity", SD_PARAM_REAL, 4, 0.1, 100, NULL, NULL, 0},
-    {"n_cells", "1", "cells", SD_PARAM_INT, 100, 1, 1e6, NULL, NULL, 0},
-    {"steps", "1", "time steps", SD_PARAM_INT, 10, 1, 1000, NULL, NULL, 1},
+    {"tissue", "1", "tissue preset", SD_PARAM_CHOICE, 0, 0, 0, toy_tissues, "bone", 0, NULL},
+    {"beta", "1/d", "clearance rate", SD_PARAM_REAL, 0.15, 0, 10, NULL, NULL, 0, NULL},
+    {"psi", "1", "EV uptake affinity", SD_PARAM_REAL, 4, 0.1, 100, NULL, NULL, 0, NULL},
+    {"n_cells", "1", "cells", SD_PARAM_INT, 100, 1, 1e6, NULL, NULL, 0, NULL},
+    {"steps", "1", "time steps", SD_PARAM_INT, 10, 1, 1000, NULL, NULL, 1, NULL},
 };
 
 static const sd_model_class toy_model = {
