@@ -20,8 +20,8 @@
  *     asleep), so that P = 1 and P = all alternate under the same background
  *     load; speedup = median t1 / median tP, and the range over the pairs.
  *
- *  2. "phases": the same step rebuilt from the model's public kernels
- *     (include/sendrift/drift.h: drive, coefficients, ode, events on the
+ *  2. "phases": the same step rebuilt from the model's kernels
+ *     (src/drift/drift.h: drive, coefficients, ode, events on the
  *     inside / halo / shell, counts, then sd_fields_step for S and for E,
  *     observe_row at the output times), in the order of drift_step() in
  *     src/drift/model.c, with a timer around each phase.  The model class
@@ -54,7 +54,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sendrift/drift.h"
+#include "drift.h"
+#include "sendrift/box.h"
 #include "sendrift/error.h"
 #include "sendrift/fields.h"
 #include "sendrift/grid.h"
@@ -281,8 +282,8 @@ static void phases_run(const bench_case *c, const model_result *mr, phase_result
     if (sd_fields_create(g, &o, &fs)) die("fields");
     sd_drift_rings rings;
     if (sd_drift_rings_setup(g, p.focus_radius, &rings)) die("rings");
-    sd_drift_region inner, shell[6];
-    int nshell = sd_drift_regions(b, &inner, shell);
+    sd_region inner, shell[6];
+    int nshell = sd_box_regions(b, &inner, shell);
     sd_rng rng = sd_rng_make(c->seed, 0);
     int regen = p.k_reg > 0;
     int64_t ev[SD_DRIFT_NEVENTS] = {0}, totals[SD_DRIFT_NEVENTS];
@@ -455,7 +456,7 @@ static void phases_run(const bench_case *c, const model_result *mr, phase_result
  *   qS, aE, qE (epi_new only on the rare event): 1 + 3 x 8 + 1 + 3 x 8 = 50 B.
  * observe (one row per output time): reads kind, epi, ecm, S, E: 33 B per
  *   site, once every steps_per_output steps.
- * field solve (mg_solve in src/drift/fields.c), per call:
+ * field solve (mg_solve in src/lattice/fields.c), per call:
  *   set-up on the fine level: reads u, q (and a for E), writes alpha and b
  *   (32 B, 40 with a); the diagonal: reads alpha, writes diag and 1/diag
  *   (24 B); restriction of alpha (8 B); the initial residual (32 B); on the

@@ -33,8 +33,24 @@ from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 DPI = 110
-KIND_COLOURS = ["#e8e8e8", "#3a8f5c", "#c0392b"]   # empty, normal, senescent
-KIND_NAMES = ["empty", "normal", "senescent"]
+# Colours of the site kinds by the names the result file gives them (the
+# flag_meanings of a kind snapshot); other categories take OTHER_COLOURS.
+KIND_COLOURS = {"empty": "#e8e8e8", "normal": "#3a8f5c", "senescent": "#c0392b"}
+OTHER_COLOURS = ["#4c72b0", "#dd8452", "#8172b3", "#937860", "#da8bc3", "#8c8c8c"]
+
+
+def categories(ds, a):
+    """Codes and names of a categorical snapshot ds (values a): its flag_values
+    and flag_meanings, or in a file without them the codes present, named by
+    their numbers."""
+    v, m = ds.attrs.get("flag_values"), ds.attrs.get("flag_meanings")
+    if v is not None and m is not None:
+        codes = [int(c) for c in np.asarray(v).ravel()]
+        names = (m.decode() if isinstance(m, bytes) else str(m)).split()
+        if len(names) == len(codes):
+            return codes, names
+    codes = [int(c) for c in np.unique(a)]
+    return codes, [str(c) for c in codes]
 
 
 def _unit_suffix(units):
@@ -410,13 +426,18 @@ def snapshot_figure(rf, entry, path):
         ny, nx = a.shape
         ext = ([0, nx * dx, 0, ny * dx] if dx else [-0.5, nx - 0.5, -0.5, ny - 0.5])
         if n == "kind":
-            cm = ListedColormap(KIND_COLOURS)
-            im = ax.imshow(a, origin="lower", cmap=cm, norm=BoundaryNorm([-0.5, 0.5, 1.5, 2.5], 3),
+            codes, labels = categories(g[n], a)
+            others = iter(OTHER_COLOURS * len(labels))
+            colours = [KIND_COLOURS.get(lb) or next(others) for lb in labels]
+            idx = np.full(a.shape, -1)   # category i is colour i; other values stay blank
+            for i, c in enumerate(codes):
+                idx[a == c] = i
+            im = ax.imshow(np.ma.masked_less(idx, 0), origin="lower", cmap=ListedColormap(colours),
+                           norm=BoundaryNorm(np.arange(len(codes) + 1) - 0.5, len(codes)),
                            extent=ext, interpolation="nearest")
-            fr = [np.mean(a == i) for i in range(3)]
-            ax.legend(handles=[Patch(color=KIND_COLOURS[i], label="%s %.1f%%" % (KIND_NAMES[i], 100 * fr[i]))
-                               for i in range(3)], fontsize=7, loc="upper center",
-                      bbox_to_anchor=(0.5, -0.2), ncol=3, frameon=False,
+            ax.legend(handles=[Patch(color=colours[i], label="%s %.1f%%" % (labels[i], 100 * np.mean(a == c)))
+                               for i, c in enumerate(codes)], fontsize=7, loc="upper center",
+                      bbox_to_anchor=(0.5, -0.2), ncol=min(len(codes), 3), frameon=False,
                       handlelength=1, columnspacing=0.8)
             ax.set_title("cell kind", fontsize=9)
         else:

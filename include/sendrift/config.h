@@ -16,6 +16,11 @@
  * Parsing validates everything it can before any run: unknown keys, types,
  * ranges against the model's parameter table, and the design's own rules.
  * Every message names the JSON path, the bad value and what is allowed.
+ *
+ * The code lives in src/sweepfile/ (its map is in sweepfile.h there): the
+ * JSON checker in json.c, the schema in schema.c and schema_params.c,
+ * sd_sweep_load in load.c, and the sd_sweep object's accessors and parameter
+ * sets in access.c.
  */
 #ifndef SENDRIFT_CONFIG_H
 #define SENDRIFT_CONFIG_H

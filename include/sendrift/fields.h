@@ -1,4 +1,4 @@
-/* sendrift: the implicit field solver of the drift model.
+/* sendrift: the implicit field solver of the lattice (the drift model's S and E).
  *
  * Each field u (the SASP load S, the EV load E) obeys
  *

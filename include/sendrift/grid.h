@@ -1,4 +1,4 @@
-/* sendrift: the distributed lattice of the drift model.
+/* sendrift: the distributed lattice.
  *
  * A 2-D or 3-D grid of n[0] x n[1] (x n[2]) cells of spacing dx, split into
  * blocks over the ranks of a worker-group communicator (a Cartesian
@@ -6,16 +6,9 @@
  * ranks and any grid size are allowed as long as every rank gets at least one
  * cell along every axis: blocks differ by at most one cell per axis.
  *
- * Every per-site array of the model (kind, epi, ecm, the fields S and E, ...)
- * uses the same local layout, described by sd_box: the rank's interior cells
- * with one ghost layer on each side of every active axis, x fastest.  In 2-D
- * the z axis has a single plane and no ghosts.
- *
- *     ptrdiff_t p = sd_box_idx(b, i, j, k);   i in [-1, ln[0]], ... (k = 0 in 2-D)
- *     int64_t   g = sd_box_gidx(b, i, j, k);  i in [0, ln[0]), ...: global site
- *
- * The global site index (x fastest over the whole grid) is what counter-based
- * random numbers are countered by, so that draws do not depend on the layout.
+ * Every per-site array uses the local layout of sd_box (box.h): the rank's
+ * interior cells with one ghost layer, x fastest.  This header adds what
+ * needs MPI: the communicator, the neighbours and the exact reductions.
  *
  * Reductions here are exact, so outputs do not depend on the number of ranks:
  * maxima and integer sums are exact by nature; sums of doubles go through
@@ -34,37 +27,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sendrift/box.h"
+
 typedef struct sd_grid sd_grid;
-
-/* The local block of a rank.  Axes 0, 1, 2 are x, y, z. */
-typedef struct {
-    int dim;              /* 2 or 3                                          */
-    int n[3];             /* global cells per axis (n[2] = 1 in 2-D)         */
-    int lo[3];            /* global index of the first local interior cell   */
-    int ln[3];            /* local interior cells per axis (ln[2] = 1 in 2-D)*/
-    int gn[3];            /* allocated extent: ln + 2 (z in 2-D: 1)          */
-    ptrdiff_t sy, sz;     /* strides of y and z (x is contiguous)            */
-    ptrdiff_t origin;     /* offset of interior cell (0, 0, 0)               */
-    size_t size;          /* elements of a ghosted local array               */
-    size_t ncells;        /* interior cells of this rank                     */
-    int64_t nglobal;      /* cells of the whole grid                         */
-    int periodic[3];      /* 1: periodic axis; 0: zero flux (walls)          */
-    double dx;            /* spacing (um)                                    */
-} sd_box;
-
-/* Offset in a ghosted local array of local cell (i, j, k); ghosts are at -1
- * and ln[a]. */
-static inline ptrdiff_t sd_box_idx(const sd_box *b, int i, int j, int k)
-{
-    return b->origin + (ptrdiff_t)i + (ptrdiff_t)j * b->sy + (ptrdiff_t)k * b->sz;
-}
-
-/* Global site index (x fastest) of local interior cell (i, j, k). */
-static inline int64_t sd_box_gidx(const sd_box *b, int i, int j, int k)
-{
-    return (int64_t)(b->lo[0] + i) +
-           (int64_t)b->n[0] * ((int64_t)(b->lo[1] + j) + (int64_t)b->n[1] * (b->lo[2] + k));
-}
 
 /* Create a grid (collective over comm).  dim is 2 or 3; n[3] the cells per
  * axis (n[2] ignored in 2-D); dx > 0; periodic[3] per axis (NULL: zero flux

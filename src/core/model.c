@@ -1,35 +1,9 @@
-/* sendrift: the model registry and parameter-set lookups. */
+/* sendrift: lookups in a model's parameter table and in a run's parameter
+ * set (the registry of the models is src/models/registry.c). */
 #include "sendrift/model.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-extern const sd_model_class sd_model_ishigami;
-extern const sd_model_class sd_model_sobol_g;
-extern const sd_model_class sd_model_null;
-extern const sd_model_class sd_model_drift;
-
-static const sd_model_class *const sd_models[] = {
-    &sd_model_ishigami,
-    &sd_model_sobol_g,
-    &sd_model_null,
-    &sd_model_drift,
-};
-
-const sd_model_class *const *sd_model_all(size_t *n)
-{
-    *n = sizeof sd_models / sizeof sd_models[0];
-    return sd_models;
-}
-
-const sd_model_class *sd_model_find(const char *name)
-{
-    size_t n;
-    const sd_model_class *const *all = sd_model_all(&n);
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(all[i]->name, name) == 0) return all[i];
-    return NULL;
-}
 
 int sd_model_param(const sd_model_class *m, const char *name, sd_param_def *def)
 {

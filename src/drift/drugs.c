@@ -2,7 +2,7 @@
  * what every drug does at the start of a step (see docs/drift.md). */
 #include <math.h>
 
-#include "sendrift/drift.h"
+#include "kernels.h"
 
 #define DRIFT_LN2 0.69314718055994530942
 /* A dose due within this much (d) of t counts as given at t, so that step

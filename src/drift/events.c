@@ -7,36 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "sendrift/drift.h"
-
-/* ---- Regions ------------------------------------------------------------------ */
-
-int sd_drift_regions(const sd_box *b, sd_drift_region *inner, sd_drift_region shell[6])
-{
-    int c0[3] = {0, 0, 0}, c1[3] = {b->ln[0], b->ln[1], b->ln[2]};
-    int ns = 0, empty = 0;
-    for (int a = b->dim - 1; a >= 0 && !empty; a--) {
-        sd_drift_region s;
-        memcpy(s.r0, c0, sizeof c0);
-        memcpy(s.r1, c1, sizeof c1);
-        s.r1[a] = c0[a] + 1;
-        shell[ns++] = s;
-        if (c1[a] - 1 > c0[a]) {
-            memcpy(s.r0, c0, sizeof c0);
-            memcpy(s.r1, c1, sizeof c1);
-            s.r0[a] = c1[a] - 1;
-            shell[ns++] = s;
-        }
-        c0[a]++;
-        c1[a]--;
-        if (c1[a] <= c0[a]) empty = 1;
-    }
-    for (int a = 0; a < 3; a++) {
-        inner->r0[a] = c0[a];
-        inner->r1[a] = empty ? c0[a] : c1[a];
-    }
-    return ns;
-}
+#include "kernels.h"
 
 /* ---- Per-step scalars ----------------------------------------------------------- */
 

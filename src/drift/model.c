@@ -16,10 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sendrift/drift.h"
+#include "drift.h"
 #include "sendrift/error.h"
 #include "sendrift/fields.h"
 #include "sendrift/halo.h"
+#include "sendrift/mpicheck.h"
 
 typedef struct {
     MPI_Comm comm;             /* the worker group (borrowed)                  */
@@ -31,7 +32,7 @@ typedef struct {
     sd_halo *hkind, *hepi;
     uint8_t *kind, *kind_new;
     double *epi, *epi_new, *ecm, *S, *E, *qS, *aE, *qE;
-    sd_drift_region inner, shell[6];
+    sd_region inner, shell[6];
     int nshell;
     sd_drift_rings rings;
     sd_rng rng;
@@ -48,17 +49,6 @@ typedef struct {
 } drift_state;
 
 /* ---- Helpers ------------------------------------------------------------------ */
-
-/* Every rank of the group returns the same code: the worst. */
-static int drift_agree(MPI_Comm comm, int rc)
-{
-    int worst = rc;
-    if (MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, comm) != MPI_SUCCESS)
-        return sd_error(SD_ERR_MPI, "drift: MPI_Allreduce (agreeing on an error) failed");
-    if (worst != SD_OK && rc == SD_OK)
-        return sd_error(worst, "drift: failed on another rank of the group");
-    return worst;
-}
 
 static void drift_free(drift_state *s)
 {
@@ -142,7 +132,9 @@ static int drift_step(drift_state *s)
         SD_CALL(sd_halo_begin(s->hkind, s->kind));
         int rc = sd_halo_begin(s->hepi, s->epi);
         if (rc) {
-            sd_halo_end(s->hkind);
+            /* Only to complete the exchange in flight; its outcome adds
+             * nothing to the failure reported. */
+            (void)sd_halo_end(s->hkind);
             return rc;
         }
     }
@@ -234,8 +226,7 @@ static int drift_create(const sd_paramset *ps, const sd_run_info *info, MPI_Comm
     /* The parameters are the same on every rank: so are these errors. */
     SD_CALL(sd_drift_params_load(ps, &p));
     int P;
-    if (MPI_Comm_size(comm, &P) != MPI_SUCCESS)
-        return sd_error(SD_ERR_MPI, "drift: MPI_Comm_size failed");
+    SD_MPI(MPI_Comm_size(comm, &P));
     SD_CALL(sd_drift_check_ranks(&p, P));
     double lamS, DS, lamE, DE;
     int rc = sd_fields_rates(p.L_S, p.t_half_S, &lamS, &DS);
@@ -243,7 +234,7 @@ static int drift_create(const sd_paramset *ps, const sd_run_info *info, MPI_Comm
     if (rc) return sd_error_prefix(rc, "drift");
 
     drift_state *s = sd_calloc(1, sizeof *s, "drift model state");
-    rc = drift_agree(comm, s ? SD_OK : SD_ERR_NOMEM);
+    rc = sd_agree(comm, s ? SD_OK : SD_ERR_NOMEM);
     if (rc) {
         free(s);
         return rc;
@@ -260,7 +251,7 @@ static int drift_create(const sd_paramset *ps, const sd_run_info *info, MPI_Comm
     s->poll = info->poll;
 
     rc = sd_grid_create(comm, p.dim, p.n, p.dx, p.periodic, &s->g);
-    rc = drift_agree(comm, rc);
+    rc = sd_agree(comm, rc);
     if (rc) {
         drift_free(s);
         return sd_error_prefix(rc, "drift");
@@ -276,22 +267,22 @@ static int drift_create(const sd_paramset *ps, const sd_run_info *info, MPI_Comm
     if (!rc && (!s->kind || !s->kind_new || !s->rows || !s->times)) rc = SD_ERR_NOMEM;
     if (!rc) rc = sd_halo_create(s->g, 1, SD_HALO_FACES | SD_HALO_BC_KEEP, &s->hkind);
     if (!rc) rc = sd_halo_create(s->g, sizeof(double), SD_HALO_FACES | SD_HALO_BC_KEEP, &s->hepi);
-    rc = drift_agree(comm, rc);
+    rc = sd_agree(comm, rc);
     if (!rc) {
         sd_fields_opts o;
         sd_fields_opts_default(&o);
         o.rtol = p.field_rtol;
         o.max_cycles = p.field_max_cycles;
         rc = sd_fields_create(s->g, &o, &s->fs);
-        rc = drift_agree(comm, rc);
+        rc = sd_agree(comm, rc);
     }
-    if (!rc) rc = drift_agree(comm, sd_drift_rings_setup(s->g, p.focus_radius, &s->rings));
+    if (!rc) rc = sd_agree(comm, sd_drift_rings_setup(s->g, p.focus_radius, &s->rings));
     if (rc) {
         drift_free(s);
         return sd_error_prefix(rc, "drift");
     }
     for (size_t k = 0; k < p.n_times; k++) s->times[k] = (double)k * p.output_interval;
-    s->nshell = sd_drift_regions(b, &s->inner, s->shell);
+    s->nshell = sd_box_regions(b, &s->inner, s->shell);
 
     /* Initial state and the fields' steady state. */
     sd_drift_kernel_init(b, &p, &s->rng, s->kind, s->epi, s->ecm);
@@ -314,7 +305,7 @@ static int drift_create(const sd_paramset *ps, const sd_run_info *info, MPI_Comm
             sd_fields_steady(s->fs, s->E, p.psi > 0 ? s->aE : NULL, s->qE, lamE, DE, NULL),
             "EV (E)", 0.0);
     if (!rc) rc = drift_record_row(s);
-    rc = drift_agree(comm, rc);
+    rc = sd_agree(comm, rc);
     if (rc) {
         drift_free(s);
         return rc;
@@ -351,7 +342,7 @@ static int drift_advance(void *state, double t)
         }
         if (!rc && s->step % spo == 0) rc = drift_record_row(s);
     }
-    return drift_agree(s->comm, rc);
+    return sd_agree(s->comm, rc);
 }
 
 static int drift_observe(void *state, double *row)
@@ -367,7 +358,7 @@ static int drift_observe(void *state, double *row)
     drift_view(s, &v);
     int64_t totals[SD_DRIFT_NEVENTS];
     int rc = sd_drift_observe_row(s->g, &s->p, &v, &s->rings, row, totals);
-    return drift_agree(s->comm, rc);
+    return sd_agree(s->comm, rc);
 }
 
 static int drift_summarize(void *state, double *summary)
@@ -385,7 +376,7 @@ static int drift_snapshot(void *state, sd_snapshot *w)
     int rc = SD_OK;
     for (size_t f = 0; f < 5 && !rc; f++)
         rc = sd_snapshot_write(w, f, data[f], b->lo, b->ln, b->gn);
-    return drift_agree(s->comm, rc);
+    return sd_agree(s->comm, rc);
 }
 
 static void drift_destroy(void *state) { drift_free(state); }

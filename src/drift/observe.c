@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sendrift/drift.h"
+#include "drift.h"
 #include "sendrift/error.h"
+#include "sendrift/mpicheck.h"
 
 const sd_metric_def sd_drift_series[SD_DRIFT_NSERIES] = {
     {"frac_normal", "1", "fraction of sites holding a normal cell"},
@@ -85,12 +86,8 @@ int sd_drift_rings_setup(const sd_grid *g, double focus_radius, sd_drift_rings *
     r->work = sd_calloc((size_t)(DRIFT_NRED + M), sizeof(int64_t), "drift reduction buffer");
     if (M > 0) r->count = sd_calloc((size_t)M, sizeof(int64_t), "drift ring counts");
     /* Allocation may fail on one rank only: agree before the collective. */
-    double bad = (!r->work || (M > 0 && !r->count)) ? 1.0 : 0.0;
-    SD_CALL(sd_grid_max(g, &bad, 1));
-    if (bad != 0)
-        return r->work && (M == 0 || r->count)
-                   ? sd_error(SD_ERR_NOMEM, "drift: out of memory on another rank (rings)")
-                   : SD_ERR_NOMEM;
+    int rc = (!r->work || (M > 0 && !r->count)) ? SD_ERR_NOMEM : SD_OK;
+    SD_CALL(sd_agree(sd_grid_comm(g), rc));
     if (M == 0) return SD_OK;
     for (int k = 0; k < b->ln[2]; k++)
         for (int j = 0; j < b->ln[1]; j++)

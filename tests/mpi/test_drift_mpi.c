@@ -16,8 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sendrift/drift.h"
+#include "drift.h"
 #include "sendrift/error.h"
+#include "sd_test.h"
 
 static int rank, size;
 
@@ -258,22 +259,20 @@ static void test_agreed_failures(void)
     result_free(&r);
 }
 
+static int set_up(void)
+{
+    return sd_test_world(&rank, &size);
+}
+
+static const sd_test tests[] = {
+    {"2-D: bit-identical for any number of ranks", test_bitident_2d},
+    {"3-D: bit-identical for any number of ranks", test_bitident_3d},
+    {"failures agreed by every rank", test_agreed_failures},
+    SD_TEST_END};
+
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    CU_initialize_registry();
-    CU_pSuite s = CU_add_suite("drift model on MPI ranks", NULL, NULL);
-    CU_add_test(s, "2-D: bit-identical for any number of ranks", test_bitident_2d);
-    CU_add_test(s, "3-D: bit-identical for any number of ranks", test_bitident_3d);
-    CU_add_test(s, "failures agreed by every rank", test_agreed_failures);
-    CU_basic_set_mode(rank == 0 ? CU_BRM_VERBOSE : CU_BRM_SILENT);
-    CU_basic_run_tests();
-    int failed = (int)(CU_get_number_of_failures() + CU_get_number_of_tests_failed());
-    int any = 0;
-    MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    CU_cleanup_registry();
-    MPI_Finalize();
-    return any ? 1 : 0;
+    const sd_test_suite suites[] = {{"drift model on MPI ranks", set_up, NULL, tests},
+                                    SD_SUITE_END};
+    return sd_test_main_mpi(&argc, &argv, suites);
 }

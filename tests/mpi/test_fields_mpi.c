@@ -17,10 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sendrift/box.h"
 #include "sendrift/error.h"
 #include "sendrift/fields.h"
 #include "sendrift/grid.h"
 #include "sendrift/halo.h"
+#include "sd_test.h"
 
 static int rank, nranks;
 
@@ -562,23 +564,21 @@ static void test_errors(void)
     sd_grid_destroy(&g);
 }
 
+static int set_up(void)
+{
+    return sd_test_world(&rank, &nranks);
+}
+
+static const sd_test tests[] = {
+    {"halo exchange on uneven splits", test_halo},
+    {"solver bit-identical to one rank", test_bit_identity},
+    {"periodic lengths split along the period", test_periodic_lengths},
+    {"exact sums", test_exact_sums},
+    {"errors agreed by all ranks", test_errors},
+    SD_TEST_END};
+
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &nranks);
-    CU_initialize_registry();
-    CU_pSuite s = CU_add_suite("fields_mpi", NULL, NULL);
-    CU_add_test(s, "halo exchange on uneven splits", test_halo);
-    CU_add_test(s, "solver bit-identical to one rank", test_bit_identity);
-    CU_add_test(s, "periodic lengths split along the period", test_periodic_lengths);
-    CU_add_test(s, "exact sums", test_exact_sums);
-    CU_add_test(s, "errors agreed by all ranks", test_errors);
-    if (rank == 0) CU_basic_set_mode(CU_BRM_VERBOSE);
-    else CU_basic_set_mode(CU_BRM_SILENT);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    MPI_Finalize();
-    return failed ? 1 : 0;
+    const sd_test_suite suites[] = {{"fields_mpi", set_up, NULL, tests}, SD_SUITE_END};
+    return sd_test_main_mpi(&argc, &argv, suites);
 }

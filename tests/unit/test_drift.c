@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sendrift/drift.h"
+#include "drift.h"
+#include "sendrift/box.h"
 #include "sendrift/error.h"
 #include "sendrift/fields.h"
 #include "sendrift/grid.h"
 #include "sendrift/halo.h"
+#include "sd_test.h"
 
 #define NS SD_DRIFT_NSERIES
 
@@ -700,26 +702,22 @@ static void test_mean_field(void)
     result_free(&r);
 }
 
+static const sd_test tests[] = {
+    {"drug concentration and effect of a schedule", test_drug_schedule},
+    {"tissue presets applied and overridable", test_tissue_presets},
+    {"validation messages", test_validation},
+    {"clearance and rejuvenation probabilities", test_clearance_probability},
+    {"induction probability and channels", test_induction_channels},
+    {"EV share with a focus", test_ev_share},
+    {"regeneration kernel: walls, periodic axis", test_regeneration_kernel},
+    {"exact observation of the initial state", test_initial_observation},
+    {"function index F of every tissue", test_function_index},
+    {"summaries", test_summaries},
+    {"mean field (k_S = k_E = 0)", test_mean_field},
+    SD_TEST_END};
+
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    CU_initialize_registry();
-    CU_pSuite s = CU_add_suite("drift model", NULL, NULL);
-    CU_add_test(s, "drug concentration and effect of a schedule", test_drug_schedule);
-    CU_add_test(s, "tissue presets applied and overridable", test_tissue_presets);
-    CU_add_test(s, "validation messages", test_validation);
-    CU_add_test(s, "clearance and rejuvenation probabilities", test_clearance_probability);
-    CU_add_test(s, "induction probability and channels", test_induction_channels);
-    CU_add_test(s, "EV share with a focus", test_ev_share);
-    CU_add_test(s, "regeneration kernel: walls, periodic axis", test_regeneration_kernel);
-    CU_add_test(s, "exact observation of the initial state", test_initial_observation);
-    CU_add_test(s, "function index F of every tissue", test_function_index);
-    CU_add_test(s, "summaries", test_summaries);
-    CU_add_test(s, "mean field (k_S = k_E = 0)", test_mean_field);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    int failed = (int)(CU_get_number_of_failures() + CU_get_number_of_tests_failed());
-    CU_cleanup_registry();
-    MPI_Finalize();
-    return failed ? 1 : 0;
+    const sd_test_suite suites[] = {{"drift model", NULL, NULL, tests}, SD_SUITE_END};
+    return sd_test_main_mpi(&argc, &argv, suites);
 }

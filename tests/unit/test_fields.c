@@ -17,10 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sendrift/box.h"
 #include "sendrift/error.h"
 #include "sendrift/fields.h"
 #include "sendrift/grid.h"
 #include "sendrift/halo.h"
+#include "sd_test.h"
 
 #define PI 3.14159265358979323846
 
@@ -950,29 +952,25 @@ static void test_options_same_bits(void)
     sd_grid_destroy(&g);
 }
 
+static const sd_test tests[] = {
+    {"exact sum", test_xsum},
+    {"grid creation and layout", test_grid_errors},
+    {"halo on one rank", test_halo_serial},
+    {"Bessel K0", test_bessel},
+    {"solver vs exact discrete solution", test_discrete_exact},
+    {"2-D periodic lengths 2..40 vs exact", test_periodic_lengths_2d},
+    {"3-D periodic lengths 2..40 vs exact", test_periodic_lengths_3d},
+    {"2-D point source vs K0", test_point_source_2d},
+    {"3-D point source vs exp(-r/L)/r", test_point_source_3d},
+    {"mass balance", test_mass_balance},
+    {"steps reach the steady state", test_steps_reach_steady},
+    {"convergence, guards and errors", test_convergence},
+    {"cycles vs L/dx", test_cycles_vs_range},
+    {"options give the same bits", test_options_same_bits},
+    SD_TEST_END};
+
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    CU_initialize_registry();
-    CU_pSuite s = CU_add_suite("fields", NULL, NULL);
-    CU_add_test(s, "exact sum", test_xsum);
-    CU_add_test(s, "grid creation and layout", test_grid_errors);
-    CU_add_test(s, "halo on one rank", test_halo_serial);
-    CU_add_test(s, "Bessel K0", test_bessel);
-    CU_add_test(s, "solver vs exact discrete solution", test_discrete_exact);
-    CU_add_test(s, "2-D periodic lengths 2..40 vs exact", test_periodic_lengths_2d);
-    CU_add_test(s, "3-D periodic lengths 2..40 vs exact", test_periodic_lengths_3d);
-    CU_add_test(s, "2-D point source vs K0", test_point_source_2d);
-    CU_add_test(s, "3-D point source vs exp(-r/L)/r", test_point_source_3d);
-    CU_add_test(s, "mass balance", test_mass_balance);
-    CU_add_test(s, "steps reach the steady state", test_steps_reach_steady);
-    CU_add_test(s, "convergence, guards and errors", test_convergence);
-    CU_add_test(s, "cycles vs L/dx", test_cycles_vs_range);
-    CU_add_test(s, "options give the same bits", test_options_same_bits);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    MPI_Finalize();
-    return failed ? 1 : 0;
+    const sd_test_suite suites[] = {{"fields", NULL, NULL, tests}, SD_SUITE_END};
+    return sd_test_main_mpi(&argc, &argv, suites);
 }

@@ -1,32 +1,29 @@
-/* sendrift: the senescent-drift model (docs/drift.md).
+/* sendrift: the senescent-drift model's state, parameters, drugs and
+ * per-site kernels: the half of the model that needs no MPI (docs/drift.md).
  *
- * The model class is sd_model_drift (src/drift/model.c).  This header also
- * holds the parts of the model its own files share and its tests check:
- *
- *   params.c   the parameter table, the tissue presets, the validated
- *              parameter struct sd_drift_params;
+ *   params.def the parameters, tissues and drugs, each declared once;
  *   drugs.c    dosing schedules: concentration and effect, and the
  *              per-step "drive" (every drug effect at the start of a step);
- *   events.c   per-site kernels (no MPI): the initial state, the
- *              deterministic epi / ecm updates and the stochastic events;
- *   observe.c  the outputs: exact reductions, the front radius, summaries.
+ *   events.c   per-site kernels: the initial state, the deterministic
+ *              epi / ecm updates and the stochastic events.
  *
  * Site state: kind (uint8_t, SD_DRIFT_EMPTY / NORMAL / SENESCENT), epi and
  * ecm (double), on ghosted local arrays of the lattice (sd_box layout, see
- * grid.h).  Ghosts of kind on a zero-flux wall hold SD_DRIFT_NOSITE, so a
+ * box.h).  Ghosts of kind on a zero-flux wall hold SD_DRIFT_NOSITE, so a
  * kernel counts only the neighbours that exist.
+ *
+ * Like box.h, this header must never include mpi.h: drugs.c and events.c
+ * are built without MPI on their include path (see the root CMakeLists.txt).
+ * The model class, the parameter table and the outputs are in drift.h.
  */
-#ifndef SENDRIFT_DRIFT_H
-#define SENDRIFT_DRIFT_H
+#ifndef SENDRIFT_DRIFT_KERNELS_H
+#define SENDRIFT_DRIFT_KERNELS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sendrift/grid.h"
-#include "sendrift/model.h"
+#include "sendrift/box.h"
 #include "sendrift/rng.h"
-
-extern const sd_model_class sd_model_drift;
 
 /* ---- Site kinds ------------------------------------------------------------ */
 
@@ -42,28 +39,23 @@ extern const char *const sd_drift_kind_labels[4];
 
 /* ---- Tissues and drugs ------------------------------------------------------ */
 
+/* The tissues and the drugs are declared in params.def: SD_TISSUE_GENERIC =
+ * 0, ... and SD_DRUG_SENOLYTIC = 0, ... in its order. */
+#define SD_DRUG(E, name, interval, dose, t_half, emax, desc) SD_DRUG_##E,
 typedef enum {
-    SD_TISSUE_GENERIC = 0,
-    SD_TISSUE_CARTILAGE,
-    SD_TISSUE_BONE,
-    SD_TISSUE_MUSCLE,
-    SD_TISSUE_DISC,
-    SD_TISSUE_COUNT
-} sd_drift_tissue;
-
-/* "generic", "cartilage", "bone", "muscle", "disc", NULL. */
-extern const char *const sd_drift_tissue_names[SD_TISSUE_COUNT + 1];
-
-typedef enum {
-    SD_DRUG_SENOLYTIC = 0,
-    SD_DRUG_SENOMORPHIC,
-    SD_DRUG_EV_BLOCKER,
-    SD_DRUG_DNA_DEMETHYLATION,
-    SD_DRUG_HDAC_INHIBITOR,
-    SD_DRUG_IMMUNE,
-    SD_DRUG_EV_THERAPY,
+#include "params.def"
     SD_DRUG_COUNT
 } sd_drift_drug;
+
+#define SD_DRIFT_TISSUE_ENUM(E, name, i, A) SD_TISSUE_##E,
+typedef enum {
+    SD_DRIFT_TISSUES(SD_DRIFT_TISSUE_ENUM, )
+    SD_TISSUE_COUNT
+} sd_drift_tissue;
+#undef SD_DRIFT_TISSUE_ENUM
+
+/* The tissue names by value ("generic", ...), NULL-terminated. */
+extern const char *const sd_drift_tissue_names[SD_TISSUE_COUNT + 1];
 
 /* "senolytic", "senomorphic", ..., "ev_therapy", NULL: the prefixes of the
  * drug parameters (<type>.start, .interval, .doses, .dose, .t_half, .emax). */
@@ -86,7 +78,7 @@ double sd_drift_drug_conc(const sd_drift_schedule *s, double t);
 /* E(t) = emax C / (1 + C). */
 double sd_drift_drug_effect(const sd_drift_schedule *s, double t);
 
-/* ---- Parameters --------------------------------------------------------------- */
+/* ---- Parameters (read by sd_drift_params_load, drift.h) ----------------------- */
 
 typedef struct {
     /* Lattice and run (fixed_only in the table). */
@@ -123,27 +115,6 @@ typedef struct {
     double hdac_tox, evt_chi, tissue_efficacy;
 } sd_drift_params;
 
-/* The parameter table. */
-#define SD_DRIFT_NPARAMS 89
-extern const sd_param_def sd_drift_param_defs[];
-const sd_param_def *sd_drift_param_table(size_t *n);
-
-/* The tissue-dependent parameters ("beta", "k_reg", "K_reg", "psi", "delta",
- * "tissue_efficacy"): their table default is NaN, meaning "the preset of the
- * chosen tissue".  Returns the preset value of `name` for tissue t (NaN when
- * name is not tissue-dependent). */
-double sd_drift_tissue_preset(sd_drift_tissue t, const char *name);
-
-/* Read and validate every parameter (defaults for those absent; NaN of a
- * tissue-dependent one: the tissue preset).  SD_ERR_INPUT with a message
- * naming the parameter when something is out of range or inconsistent. */
-int sd_drift_params_load(const sd_paramset *ps, sd_drift_params *p);
-
-/* Can the lattice be split over P ranks with at least one site per rank
- * along every axis?  SD_ERR_INPUT with "nx = 3 cannot be split over 4
- * ranks ..." otherwise. */
-int sd_drift_check_ranks(const sd_drift_params *p, int P);
-
 /* ---- Per-step drive: what the drugs do at time t ------------------------ */
 
 typedef struct {
@@ -163,15 +134,9 @@ void sd_drift_drive_at(const sd_drift_params *p, double t, sd_drift_drive *d);
 
 /* ---- Kernels (events.c; pure computation, no MPI) ------------------------- */
 
-/* A box of local interior sites [r0, r1) per axis. */
-typedef struct {
-    int r0[3], r1[3];
-} sd_drift_region;
-
-/* The inside of a block (sites whose neighbours are all interior) and the
- * shell around it (at most 2 dim regions), so that the inside can be worked
- * on while the halo is in flight.  Returns the number of shell regions. */
-int sd_drift_regions(const sd_box *b, sd_drift_region *inner, sd_drift_region shell[6]);
+/* The kernels work on regions of the block (box.h: sd_box_regions splits
+ * it into the inside and the shell around it). */
+typedef sd_region sd_drift_region;
 
 /* Event counters (cumulative, local to a rank). */
 enum {
@@ -237,79 +202,5 @@ void sd_drift_kernel_count(const sd_box *b, const uint8_t *kind, int64_t cnt[2])
 /* Ring index of a site around the lattice centre: floor(r / dx) for the
  * distance r of the site's centre, from global indices (integers only). */
 int64_t sd_drift_ring(const sd_box *b, int i, int j, int k);
-
-/* ---- Outputs (observe.c) ----------------------------------------------------- */
-
-enum {
-    SD_DRIFT_FRAC_NORMAL = 0,
-    SD_DRIFT_FRAC_SENESCENT,
-    SD_DRIFT_FRAC_EMPTY,
-    SD_DRIFT_MEAN_EPI,
-    SD_DRIFT_MEAN_ECM,
-    SD_DRIFT_MEAN_S,
-    SD_DRIFT_MEAN_E,
-    SD_DRIFT_FUNCTION_F,
-    SD_DRIFT_IND_INTRINSIC,
-    SD_DRIFT_IND_SASP,
-    SD_DRIFT_IND_EV,
-    SD_DRIFT_IND_TOX,
-    SD_DRIFT_CLEARANCES,
-    SD_DRIFT_REJUVENATIONS,
-    SD_DRIFT_REGENERATIONS,
-    SD_DRIFT_FRONT_RADIUS,
-    SD_DRIFT_NSERIES
-};
-
-enum {
-    SD_DRIFT_FINAL_FRAC_NORMAL = 0,
-    SD_DRIFT_FINAL_FRAC_SENESCENT,
-    SD_DRIFT_FINAL_FRAC_EMPTY,
-    SD_DRIFT_FINAL_MEAN_EPI,
-    SD_DRIFT_FINAL_MEAN_ECM,
-    SD_DRIFT_FINAL_F,
-    SD_DRIFT_PEAK_FRAC_SENESCENT,
-    SD_DRIFT_AUC_FRAC_SENESCENT,
-    SD_DRIFT_TIME_F_BELOW_HALF,
-    SD_DRIFT_DRIFT_SPEED,
-    SD_DRIFT_EV_SHARE,
-    SD_DRIFT_NSUMMARY
-};
-
-extern const sd_metric_def sd_drift_series[SD_DRIFT_NSERIES];
-extern const sd_metric_def sd_drift_summary[SD_DRIFT_NSUMMARY];
-extern const sd_snapfield_def sd_drift_snapfields[5];
-
-/* Rings around the lattice centre for the front radius: ring m holds the
- * sites with floor(r / dx) = m, for m < nring = floor(min_a n_a / 2) (the
- * rings inside the largest circle / sphere the lattice holds). */
-typedef struct {
-    int64_t nring;
-    int64_t *count;   /* sites per ring (whole lattice)                      */
-    int64_t *work;    /* nring + SD_DRIFT_NEVENTS + 2 reduction buffer        */
-} sd_drift_rings;
-
-/* Collective over g.  focus_radius 0: no rings. */
-int sd_drift_rings_setup(const sd_grid *g, double focus_radius, sd_drift_rings *r);
-void sd_drift_rings_free(sd_drift_rings *r);
-
-/* What an observation reads (the current state). */
-typedef struct {
-    const uint8_t *kind;
-    const double *epi, *ecm, *S, *E;
-    const int64_t *ev;    /* local cumulative event counts                   */
-    double bone_B;
-} sd_drift_view;
-
-/* One time-series row (collective; the same bits on every rank for any
- * number of ranks).  totals[SD_DRIFT_NEVENTS] receives the global event
- * counts. */
-int sd_drift_observe_row(const sd_grid *g, const sd_drift_params *p, const sd_drift_view *v,
-                         sd_drift_rings *rings, double row[SD_DRIFT_NSERIES],
-                         int64_t totals[SD_DRIFT_NEVENTS]);
-
-/* The summary scalars from the rows at the output times (pure). */
-void sd_drift_summarize_rows(const sd_drift_params *p, size_t n, const double *times,
-                             const double *rows, const int64_t totals[SD_DRIFT_NEVENTS],
-                             double summary[SD_DRIFT_NSUMMARY]);
 
 #endif

@@ -70,7 +70,7 @@ int sd_mg_gather_create(const sd_grid *fine, const int nc[3], sd_mg_gather **Gp)
             int rc = MPI_Cart_coords(fine->comm, r, fine->box.dim, c);
             if (rc != MPI_SUCCESS) {
                 sd_mg_gather_destroy(&G);
-                return sd_grid_mpi_fail(rc, "MPI_Cart_coords");
+                return sd_mpi_fail(rc, "MPI_Cart_coords");
             }
         }
         derived_block(fine, nc, c, G->blo[r], G->bln[r]);

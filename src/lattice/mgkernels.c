@@ -36,12 +36,34 @@ double sd_mg_diag(const sd_mg_stencil *S, const double *alpha, double *diag, dou
     return dmax;
 }
 
+double sd_mg_rhs(const sd_box *b0, const double *u, const double *a, const double *q,
+                 double alpha0, double alpha1, double bu, double bq, double *alpha,
+                 double *rhs, int *bad)
+{
+    double bmax = 0;
+    for (int k = 0; k < b0->ln[2]; k++)
+        for (int j = 0; j < b0->ln[1]; j++) {
+            ptrdiff_t row = sd_box_idx(b0, 0, j, k);
+            for (int i = 0; i < b0->ln[0]; i++) {
+                ptrdiff_t p = row + i;
+                double av = a ? a[p] : 0.0, qv = q ? q[p] : 0.0;
+                double uv = bu != 0 ? u[p] : 0.0;
+                if (!(av >= 0) || !isfinite(av) || !isfinite(qv) || !isfinite(uv)) *bad = 1;
+                alpha[p] = alpha0 + alpha1 * av;
+                double bv = bu * uv + bq * qv;
+                rhs[p] = bv;
+                bmax = fabs(bv) > bmax ? fabs(bv) : bmax;
+            }
+        }
+    return bmax;
+}
+
 static inline int first_of_colour(const sd_mg_stencil *S, int i0, int j, int k, int colour)
 {
     return i0 + ((colour + S->parity + i0 + j + k) & 1);
 }
 
-void sd_mg_smooth(const sd_mg_stencil *S, const sd_mg_region *R, int colour,
+void sd_mg_smooth(const sd_mg_stencil *S, const sd_region *R, int colour,
                   double *restrict x, const double *restrict b,
                   const double *restrict idiag)
 {
@@ -87,7 +109,7 @@ void sd_mg_smooth_first(const sd_mg_stencil *S, double *restrict x, const double
         }
 }
 
-double sd_mg_residual(const sd_mg_stencil *S, const sd_mg_region *R, const double *restrict x,
+double sd_mg_residual(const sd_mg_stencil *S, const sd_region *R, const double *restrict x,
                       const double *restrict b, const double *restrict diag,
                       double *restrict r, double *xmax)
 {

@@ -13,44 +13,6 @@
 
 static const char *const axis_name[3] = {"x", "y", "z"};
 
-int sd_grid_mpi_fail(int rc, const char *call)
-{
-    char msg[MPI_MAX_ERROR_STRING];
-    int len = 0;
-    if (MPI_Error_string(rc, msg, &len) != MPI_SUCCESS) len = 0;
-    msg[len] = '\0';
-    return sd_error(SD_ERR_MPI, "%s failed: %s", call, len ? msg : "unknown MPI error");
-}
-
-void sd_box_setup(sd_box *b, int dim, const int n[3], const int lo[3],
-                  const int ln[3], const int periodic[3], double dx)
-{
-    memset(b, 0, sizeof *b);
-    b->dim = dim;
-    for (int a = 0; a < 3; a++) {
-        if (a < dim) {
-            b->n[a] = n[a];
-            b->lo[a] = lo[a];
-            b->ln[a] = ln[a];
-            b->gn[a] = ln[a] + 2;
-            b->periodic[a] = periodic ? (periodic[a] != 0) : 0;
-        } else {
-            b->n[a] = 1;
-            b->lo[a] = 0;
-            b->ln[a] = 1;
-            b->gn[a] = 1;
-            b->periodic[a] = 0;
-        }
-    }
-    b->sy = b->gn[0];
-    b->sz = (ptrdiff_t)b->gn[0] * b->gn[1];
-    b->origin = 1 + b->sy + (dim == 3 ? b->sz : 0);
-    b->size = (size_t)b->gn[0] * (size_t)b->gn[1] * (size_t)b->gn[2];
-    b->ncells = (size_t)b->ln[0] * (size_t)b->ln[1] * (size_t)b->ln[2];
-    b->nglobal = (int64_t)b->n[0] * b->n[1] * b->n[2];
-    b->dx = dx;
-}
-
 /* ---- Creation ------------------------------------------------------------ */
 
 static int check_args(int dim, const int n[3], double dx)
@@ -181,7 +143,7 @@ int sd_grid_create_layout(MPI_Comm comm, int dim, const int n[3], double dx,
     int rc = MPI_Cart_create(comm, dim, pd, per, 0, &g->comm);
     if (rc != MPI_SUCCESS) {
         grid_free(g);
-        return sd_grid_mpi_fail(rc, "MPI_Cart_create");
+        return sd_mpi_fail(rc, "MPI_Cart_create");
     }
     g->owns_comm = 1;
     g->tag_next = &g->tag_store;
@@ -190,7 +152,7 @@ int sd_grid_create_layout(MPI_Comm comm, int dim, const int n[3], double dx,
         (rc = MPI_Comm_rank(g->comm, &g->rank)) != MPI_SUCCESS ||
         (rc = MPI_Cart_coords(g->comm, g->rank, dim, coords)) != MPI_SUCCESS) {
         sd_grid_destroy(&g);
-        return sd_grid_mpi_fail(rc, "setting up the Cartesian communicator");
+        return sd_mpi_fail(rc, "setting up the Cartesian communicator");
     }
     g->size = P;
     int lo[3], ln[3];
@@ -201,7 +163,7 @@ int sd_grid_create_layout(MPI_Comm comm, int dim, const int n[3], double dx,
         if (a < dim && (rc = MPI_Cart_shift(g->comm, a, 1, &g->nbr[a][0], &g->nbr[a][1])) !=
                            MPI_SUCCESS) {
             sd_grid_destroy(&g);
-            return sd_grid_mpi_fail(rc, "MPI_Cart_shift");
+            return sd_mpi_fail(rc, "MPI_Cart_shift");
         }
         lo[a] = g->starts[a][g->coords[a]];
         ln[a] = g->starts[a][g->coords[a] + 1] - lo[a];
@@ -225,7 +187,7 @@ int sd_grid_destroy(sd_grid **gp)
     int rc = MPI_SUCCESS;
     if (g->owns_comm && g->comm != MPI_COMM_NULL) rc = MPI_Comm_free(&g->comm);
     grid_free(g);
-    if (rc != MPI_SUCCESS) return sd_grid_mpi_fail(rc, "MPI_Comm_free");
+    if (rc != MPI_SUCCESS) return sd_mpi_fail(rc, "MPI_Comm_free");
     return SD_OK;
 }
 
@@ -450,7 +412,7 @@ int sd_grid_xsum(const sd_grid *g, sd_xsum *s, int n)
     int rc = MPI_Allreduce(MPI_IN_PLACE, buf, w * n, MPI_INT64_T, MPI_SUM, g->comm);
     if (rc != MPI_SUCCESS) {
         free(buf);
-        return sd_grid_mpi_fail(rc, "MPI_Allreduce (exact sum)");
+        return sd_mpi_fail(rc, "MPI_Allreduce (exact sum)");
     }
     for (int i = 0; i < n; i++) {
         memcpy(s[i].limb, buf + (size_t)i * w, sizeof s[i].limb);
@@ -484,15 +446,15 @@ int sd_grid_gather(const sd_grid *g, const double *u, int root, double *global)
     if (b->nglobal > INT_MAX)
         return sd_error(SD_ERR_INPUT, "grid gather: %lld cells: more than 2^31 - 1",
                         (long long)b->nglobal);
+    int P = g->size, rc = SD_OK, mrc;
     double *send = sd_malloc(sizeof(double) * b->ncells, "gather buffer");
-    if (!send) return SD_ERR_NOMEM;
+    if (!send) rc = SD_ERR_NOMEM;
     size_t p = 0;
-    for (int k = 0; k < b->ln[2]; k++)
+    for (int k = 0; k < b->ln[2] && send; k++)
         for (int j = 0; j < b->ln[1]; j++) {
             memcpy(send + p, u + sd_box_idx(b, 0, j, k), sizeof(double) * (size_t)b->ln[0]);
             p += (size_t)b->ln[0];
         }
-    int P = g->size, rc = SD_OK;
     int *counts = NULL, *displs = NULL;
     double *recv = NULL;
     if (g->rank == root) {
@@ -501,18 +463,14 @@ int sd_grid_gather(const sd_grid *g, const double *u, int root, double *global)
         recv = sd_malloc(sizeof(double) * (size_t)b->nglobal, "gather buffer");
         if (!counts || !displs || !recv) rc = SD_ERR_NOMEM;
     }
-    /* Ranks that failed to allocate must still take part; agree first. */
-    int bad = rc != SD_OK, anybad = bad;
-    int mrc = MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, g->comm);
-    if (mrc != MPI_SUCCESS) rc = sd_grid_mpi_fail(mrc, "MPI_Allreduce (gather)");
-    else if (anybad && rc == SD_OK)
-        rc = sd_error(SD_ERR_NOMEM, "grid gather: out of memory on the root rank");
+    /* A rank that failed to allocate must still take part: agree first. */
+    rc = sd_agree(g->comm, rc);
     if (rc == SD_OK && g->rank == root) {
         int off = 0;
         for (int r = 0; r < P; r++) {
             int c[3] = {0, 0, 0};
             if ((mrc = MPI_Cart_coords(g->comm, r, b->dim, c)) != MPI_SUCCESS) {
-                rc = sd_grid_mpi_fail(mrc, "MPI_Cart_coords");
+                rc = sd_mpi_fail(mrc, "MPI_Cart_coords");
                 break;
             }
             int64_t cnt = 1;
@@ -526,13 +484,13 @@ int sd_grid_gather(const sd_grid *g, const double *u, int root, double *global)
     if (rc == SD_OK) {
         mrc = MPI_Gatherv(send, (int)b->ncells, MPI_DOUBLE, recv, counts, displs,
                           MPI_DOUBLE, root, g->comm);
-        if (mrc != MPI_SUCCESS) rc = sd_grid_mpi_fail(mrc, "MPI_Gatherv");
+        if (mrc != MPI_SUCCESS) rc = sd_mpi_fail(mrc, "MPI_Gatherv");
     }
     if (rc == SD_OK && g->rank == root) {
         for (int r = 0; r < P && rc == SD_OK; r++) {
             int c[3] = {0, 0, 0};
             if ((mrc = MPI_Cart_coords(g->comm, r, b->dim, c)) != MPI_SUCCESS) {
-                rc = sd_grid_mpi_fail(mrc, "MPI_Cart_coords");
+                rc = sd_mpi_fail(mrc, "MPI_Cart_coords");
                 break;
             }
             int lo[3], ln[3];

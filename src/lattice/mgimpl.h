@@ -1,5 +1,7 @@
 /* sendrift: multigrid kernels (private).  Pure computation on one rank's
- * block: no MPI here (communication is in halo.c, grid.c and mgcomm.c).
+ * block: no MPI here (communication is in halo.c, grid.c and mgcomm.c), and
+ * the build makes sure of it: mgkernels.c and mggeom.c are compiled without
+ * MPI on their include path (see the root CMakeLists.txt).
  *
  * Operator of a level, per unit volume, for interior cell p = (i, j, k):
  *
@@ -16,12 +18,7 @@
 
 #include <stddef.h>
 
-#include "sendrift/grid.h"
-
-/* A box of local interior cells [r0, r1) per axis. */
-typedef struct {
-    int r0[3], r1[3];
-} sd_mg_region;
+#include "sendrift/box.h"
 
 typedef struct {
     int dim;
@@ -53,13 +50,21 @@ typedef struct {
     const double *w[3];
 } sd_mg_prolong;
 
+/* The level-0 system of a solve over block b0: alpha = alpha0 + alpha1 a
+ * and rhs = bu u + bq q per interior cell (a, q NULL: zero; u not read when
+ * bu = 0).  Sets *bad when some a is negative or not finite, or some q or u
+ * is not finite; returns max |rhs|. */
+double sd_mg_rhs(const sd_box *b0, const double *u, const double *a, const double *q,
+                 double alpha0, double alpha1, double bu, double bq, double *alpha,
+                 double *rhs, int *bad);
+
 /* diag = alpha + face coefficients and idiag = 1 / diag, over the whole
  * interior; returns the largest diag. */
 double sd_mg_diag(const sd_mg_stencil *S, const double *alpha, double *diag, double *idiag);
 
 /* One Gauss-Seidel half-sweep over the cells of colour (0 red, 1 black)
  * in region R: x = (b + sum of neighbour terms) * idiag. */
-void sd_mg_smooth(const sd_mg_stencil *S, const sd_mg_region *R, int colour,
+void sd_mg_smooth(const sd_mg_stencil *S, const sd_region *R, int colour,
                   double *x, const double *b, const double *idiag);
 
 /* The first red half-sweep from x = 0, over the whole interior: red cells
@@ -69,7 +74,7 @@ void sd_mg_smooth_first(const sd_mg_stencil *S, double *x, const double *b,
 
 /* r = b - A x over region R.  Returns max |r| (NaN if any r is NaN) and
  * raises *xmax to max |x| when xmax is not NULL. */
-double sd_mg_residual(const sd_mg_stencil *S, const sd_mg_region *R, const double *x,
+double sd_mg_residual(const sd_mg_stencil *S, const sd_region *R, const double *x,
                       const double *b, const double *diag, double *r, double *xmax);
 
 /* out = R fine, where fine is a ghosted array of box fb (ghosts of children
@@ -90,5 +95,40 @@ int sd_mg_lu_factor(const sd_mg_stencil *S, const int periodic[3], const double 
 /* x = A^-1 b on the interior; work has m doubles. */
 void sd_mg_lu_solve(const sd_mg_stencil *S, const double *lu, const double *b, double *x,
                     double *work);
+
+/* ---- Geometry of the hierarchy (mggeom.c) ------------------------------ */
+
+/* One level's cells along every axis, in units of level-0 cells: widths W
+ * and centroids X per global index, and the total width (the same on every
+ * level, the period of a periodic axis). */
+typedef struct {
+    int n[3];
+    int width[3];
+    int *W[3];
+    double *X[3];
+} sd_mg_geom;
+
+/* Level l of sizes n[] from the level F above it (unused for l = 0, whose
+ * cells all have width 1). */
+int sd_mg_geom_fill(sd_mg_geom *G, const sd_mg_geom *F, int l, const int n[3]);
+/* Free the arrays of nl levels and the array G itself. */
+void sd_mg_geom_free(sd_mg_geom *G, int nl);
+
+/* The geometric face factors of block b on a level of geometry G, per local
+ * index along each active axis (0 on a wall): the operator's face
+ * coefficients are c0 times these. */
+void sd_mg_face_factors(const sd_box *b, const sd_mg_geom *G, double *gm[3], double *gp[3]);
+
+/* The restriction from the fine block fb (level GF) onto the coarse block
+ * [clo, clo + cln) (level GC).  rc0, rnch, rw receive the arrays R points
+ * into, which the caller frees (also on an error). */
+int sd_mg_restrict_build(const sd_box *fb, const sd_mg_geom *GF, const sd_mg_geom *GC,
+                         const int clo[3], const int cln[3], sd_mg_restrict *R,
+                         int *rc0[3], int *rnch[3], double *rw[3]);
+
+/* The prolongation from the coarse block cb (level GC) into the fine block
+ * fb (level GF); pidx and pw receive the arrays Pr points into. */
+int sd_mg_prolong_build(const sd_box *fb, const sd_mg_geom *GF, const sd_mg_geom *GC,
+                        const sd_box *cb, sd_mg_prolong *Pr, int *pidx[3], double *pw[3]);
 
 #endif

@@ -17,7 +17,9 @@
  *
  * Cycle: V(pre, post) with red-black Gauss-Seidel; each half-sweep exchanges
  * the faces first and overlaps the exchange with the cells away from the
- * block edge.  No MPI here: halo.c, grid.c (max-norms) and mgcomm.c. */
+ * block edge.  No MPI here: halo.c, grid.c (max-norms) and mgcomm.c.  The
+ * hierarchy's geometry and transfer operators are built by mggeom.c, and
+ * every per-cell loop is a kernel of mgkernels.c (both MPI-free). */
 #include "sendrift/fields.h"
 
 #include <float.h>
@@ -42,7 +44,7 @@ typedef struct {
     double *cm[3], *cp[3];    /* c0 * gm, c0 * gp for the current solve         */
     sd_halo *hf, *hc;         /* faces / corners                                */
     sd_mg_stencil st;
-    sd_mg_region all, inner, shell[6];
+    sd_region all, inner, shell[6];
     int nshell;
     /* To the next level. */
     sd_mg_restrict rs;
@@ -90,48 +92,6 @@ int sd_fields_rates(double L_um, double t_half_h, double *lambda, double *D)
     return SD_OK;
 }
 
-/* ---- Geometry of the hierarchy (global, per axis) ------------------------ */
-
-typedef struct {
-    int n[3];
-    int width[3];   /* total width in level-0 cells: the same on every level */
-    int *W[3];      /* widths in level-0 cells */
-    double *X[3];   /* centroids in level-0 cells */
-} level_geom;
-
-static void geom_free(level_geom *G, int nl)
-{
-    if (!G) return;
-    for (int l = 0; l < nl; l++)
-        for (int a = 0; a < 3; a++) {
-            free(G[l].W[a]);
-            free(G[l].X[a]);
-        }
-    free(G);
-}
-
-static int geom_fill(level_geom *G, const level_geom *F, int l, const int n[3])
-{
-    for (int a = 0; a < 3; a++) {
-        G->n[a] = n[a];
-        G->W[a] = sd_malloc(sizeof(int) * (size_t)n[a], "multigrid widths");
-        G->X[a] = sd_malloc(sizeof(double) * (size_t)n[a], "multigrid centroids");
-        if (!G->W[a] || !G->X[a]) return SD_ERR_NOMEM;
-        int edge = 0;
-        for (int I = 0; I < n[a]; I++) {
-            int w;
-            if (l == 0) w = 1;
-            else if (F->n[a] == n[a]) w = F->W[a][I];
-            else w = F->W[a][2 * I] + (2 * I + 1 < F->n[a] ? F->W[a][2 * I + 1] : 0);
-            G->W[a][I] = w;
-            G->X[a][I] = edge + 0.5 * w;
-            edge += w;
-        }
-        G->width[a] = edge;
-    }
-    return SD_OK;
-}
-
 /* ---- Creation ---------------------------------------------------------------- */
 
 static void level_free(mg_level *L, int level)
@@ -174,40 +134,8 @@ int sd_fields_destroy(sd_fields **fp)
     return SD_OK;
 }
 
-static void setup_regions(mg_level *L)
-{
-    const sd_box *b = L->box;
-    int c0[3] = {0, 0, 0}, c1[3] = {b->ln[0], b->ln[1], b->ln[2]};
-    for (int a = 0; a < 3; a++) {
-        L->all.r0[a] = 0;
-        L->all.r1[a] = b->ln[a];
-    }
-    L->nshell = 0;
-    int empty = 0;
-    for (int a = b->dim - 1; a >= 0 && !empty; a--) {
-        sd_mg_region s;
-        memcpy(s.r0, c0, sizeof c0);
-        memcpy(s.r1, c1, sizeof c1);
-        s.r1[a] = c0[a] + 1;
-        L->shell[L->nshell++] = s;
-        if (c1[a] - 1 > c0[a]) {
-            memcpy(s.r0, c0, sizeof c0);
-            memcpy(s.r1, c1, sizeof c1);
-            s.r0[a] = c1[a] - 1;
-            L->shell[L->nshell++] = s;
-        }
-        c0[a]++;
-        c1[a]--;
-        if (c1[a] <= c0[a]) empty = 1;
-    }
-    for (int a = 0; a < 3; a++) {
-        L->inner.r0[a] = c0[a];
-        L->inner.r1[a] = empty ? c0[a] : c1[a];
-    }
-}
-
 /* Local arrays of a level: face factors from the widths. */
-static int setup_level_arrays(mg_level *L, const level_geom *G, int level)
+static int setup_level_arrays(mg_level *L, const sd_mg_geom *G, int level)
 {
     const sd_box *b = L->box;
     if (level > 0) {
@@ -220,23 +148,14 @@ static int setup_level_arrays(mg_level *L, const level_geom *G, int level)
     L->idiag = sd_calloc(b->size, sizeof(double), "multigrid inverse diagonal");
     if (!L->b || !L->r || !L->diag || !L->idiag) return SD_ERR_NOMEM;
     for (int a = 0; a < 3; a++) {
-        int ln = b->ln[a], N = b->n[a];
+        int ln = b->ln[a];
         L->gm[a] = sd_calloc((size_t)ln, sizeof(double), "multigrid face factors");
         L->gp[a] = sd_calloc((size_t)ln, sizeof(double), "multigrid face factors");
         L->cm[a] = sd_calloc((size_t)ln, sizeof(double), "multigrid coefficients");
         L->cp[a] = sd_calloc((size_t)ln, sizeof(double), "multigrid coefficients");
         if (!L->gm[a] || !L->gp[a] || !L->cm[a] || !L->cp[a]) return SD_ERR_NOMEM;
-        if (a >= b->dim) continue;
-        const int *W = G->W[a];
-        for (int i = 0; i < ln; i++) {
-            int I = b->lo[a] + i;
-            int Im = I - 1, Ip = I + 1;
-            if (Im < 0) Im = b->periodic[a] ? N - 1 : -1;
-            if (Ip >= N) Ip = b->periodic[a] ? 0 : -1;
-            L->gm[a][i] = Im < 0 ? 0.0 : 1.0 / (W[I] * (0.5 * (W[Im] + W[I])));
-            L->gp[a][i] = Ip < 0 ? 0.0 : 1.0 / (W[I] * (0.5 * (W[I] + W[Ip])));
-        }
     }
+    sd_mg_face_factors(b, G, L->gm, L->gp);
     L->st.dim = b->dim;
     for (int a = 0; a < 3; a++) {
         L->st.ln[a] = b->ln[a];
@@ -247,107 +166,8 @@ static int setup_level_arrays(mg_level *L, const level_geom *G, int level)
     L->st.sy = b->sy;
     L->st.sz = b->sz;
     L->st.origin = b->origin;
-    setup_regions(L);
-    return SD_OK;
-}
-
-/* Restriction from level F (this rank's fine block) onto the coarse block
- * [clo, clo + cln). */
-static int setup_restrict(mg_level *L, const level_geom *GF, const level_geom *GC,
-                          const int clo[3], const int cln[3])
-{
-    const sd_box *fb = L->box;
-    L->rs.dim = fb->dim;
-    for (int a = 0; a < 3; a++) {
-        L->rs.cln[a] = cln[a];
-        if (a >= fb->dim) continue;
-        size_t n = (size_t)(cln[a] > 0 ? cln[a] : 1);
-        L->rc0[a] = sd_malloc(sizeof(int) * n, "multigrid restriction");
-        L->rnch[a] = sd_malloc(sizeof(int) * n, "multigrid restriction");
-        L->rw[a] = sd_malloc(sizeof(double) * 2 * n, "multigrid restriction");
-        if (!L->rc0[a] || !L->rnch[a] || !L->rw[a]) return SD_ERR_NOMEM;
-        int coarsened = GC->n[a] != GF->n[a];
-        for (int I = 0; I < cln[a]; I++) {
-            int Ig = clo[a] + I;
-            int c = coarsened ? 2 * Ig : Ig;
-            int nch = coarsened && c + 1 < GF->n[a] ? 2 : 1;
-            L->rc0[a][I] = c - fb->lo[a];
-            L->rnch[a][I] = nch;
-            L->rw[a][2 * I] = (double)GF->W[a][c] / GC->W[a][Ig];
-            L->rw[a][2 * I + 1] = nch == 2 ? (double)GF->W[a][c + 1] / GC->W[a][Ig] : 0.0;
-            /* The children must be local or in the ghost layer above. */
-            if (L->rc0[a][I] < 0 || L->rc0[a][I] + nch - 1 > fb->ln[a])
-                return sd_error(SD_ERR_INTERNAL, "multigrid: restriction child out of block");
-        }
-        L->rs.c0[a] = L->rc0[a];
-        L->rs.nch[a] = L->rnch[a];
-        L->rs.w[a] = L->rw[a];
-    }
-    return SD_OK;
-}
-
-/* Prolongation from the coarse level C (block cb) into level L. */
-static int setup_prolong(mg_level *L, const level_geom *GF, const level_geom *GC,
-                         const sd_box *cb)
-{
-    const sd_box *fb = L->box;
-    L->pr.dim = fb->dim;
-    for (int a = 0; a < 3; a++) {
-        L->pr.fln[a] = fb->ln[a];
-        if (a >= fb->dim) continue;
-        int ln = fb->ln[a], NC = GC->n[a];
-        /* The period of a periodic axis, in the units of the centroids X
-         * (level-0 cells): the total width, not this level's cell count
-         * fb->n[a] (equal only on level 0). */
-        double period = GC->width[a];
-        L->pidx[a] = sd_malloc(sizeof(int) * 2 * (size_t)ln, "multigrid prolongation");
-        L->pw[a] = sd_malloc(sizeof(double) * 2 * (size_t)ln, "multigrid prolongation");
-        if (!L->pidx[a] || !L->pw[a]) return SD_ERR_NOMEM;
-        int coarsened = NC != GF->n[a];
-        for (int i = 0; i < ln; i++) {
-            int ig = fb->lo[a] + i;
-            int P = coarsened ? ig / 2 : ig;
-            double xf = GF->X[a][ig], XP = GC->X[a][P];
-            int nb = P;
-            double w = 0;
-            if (xf != XP) {
-                int dir = xf < XP ? -1 : 1;
-                int q = P + dir;
-                double Xq = 0;
-                int ok = 1;
-                if (q < 0) {
-                    if (cb->periodic[a]) Xq = GC->X[a][NC - 1] - period;
-                    else ok = 0;
-                } else if (q >= NC) {
-                    if (cb->periodic[a]) Xq = GC->X[a][0] + period;
-                    else ok = 0;
-                } else {
-                    Xq = GC->X[a][q];
-                }
-                if (ok) {
-                    nb = q;
-                    w = (xf - XP) / (Xq - XP);
-                    /* A fine centroid lies between its parent's and the
-                     * neighbour's: anything else is a broken geometry. */
-                    if (!(w >= 0 && w <= 1))
-                        return sd_error(SD_ERR_INTERNAL,
-                                        "multigrid: prolongation weight %g outside [0, 1]", w);
-                }
-            }
-            L->pidx[a][2 * i] = P - cb->lo[a];
-            L->pidx[a][2 * i + 1] = nb - cb->lo[a];
-            L->pw[a][2 * i] = 1.0 - w;
-            L->pw[a][2 * i + 1] = w;
-            for (int t = 0; t < 2; t++) {
-                int ci = L->pidx[a][2 * i + t];
-                if (ci < -1 || ci > cb->ln[a])
-                    return sd_error(SD_ERR_INTERNAL,
-                                    "multigrid: prolongation source out of block");
-            }
-        }
-        L->pr.idx[a] = L->pidx[a];
-        L->pr.w[a] = L->pw[a];
-    }
+    sd_box_all(b, &L->all);
+    L->nshell = sd_box_regions(b, &L->inner, L->shell);
     return SD_OK;
 }
 
@@ -382,7 +202,7 @@ static int fields_build(sd_fields *f)
         nl++;
     }
     f->lev = sd_calloc((size_t)nl, sizeof(mg_level), "multigrid levels");
-    level_geom *G = sd_calloc((size_t)nl, sizeof(level_geom), "multigrid geometry");
+    sd_mg_geom *G = sd_calloc((size_t)nl, sizeof(sd_mg_geom), "multigrid geometry");
     if (!f->lev || !G) {
         free(sizes);
         free(G);
@@ -390,7 +210,7 @@ static int fields_build(sd_fields *f)
     }
     f->nl = nl;
     int rc = SD_OK;
-    for (int l = 0; l < nl && !rc; l++) rc = geom_fill(&G[l], l ? &G[l - 1] : NULL, l, sizes[l]);
+    for (int l = 0; l < nl && !rc; l++) rc = sd_mg_geom_fill(&G[l], l ? &G[l - 1] : NULL, l, sizes[l]);
 
     /* Level grids. */
     for (int l = 0; l < nl && !rc; l++) {
@@ -421,9 +241,12 @@ static int fields_build(sd_fields *f)
     /* Transfers. */
     for (int l = 0; l + 1 < nl && !rc; l++) {
         mg_level *L = &f->lev[l], *C = &f->lev[l + 1];
-        if (L->gather) rc = setup_restrict(L, &G[l], &G[l + 1], L->gather->lo, L->gather->ln);
-        else rc = setup_restrict(L, &G[l], &G[l + 1], C->box->lo, C->box->ln);
-        if (!rc) rc = setup_prolong(L, &G[l], &G[l + 1], C->box);
+        const int *clo = L->gather ? L->gather->lo : C->box->lo;
+        const int *cln = L->gather ? L->gather->ln : C->box->ln;
+        rc = sd_mg_restrict_build(L->box, &G[l], &G[l + 1], clo, cln, &L->rs, L->rc0, L->rnch,
+                                  L->rw);
+        if (!rc)
+            rc = sd_mg_prolong_build(L->box, &G[l], &G[l + 1], C->box, &L->pr, L->pidx, L->pw);
     }
     if (!rc) {
         mg_level *C = &f->lev[nl - 1];
@@ -437,7 +260,7 @@ static int fields_build(sd_fields *f)
         }
     }
     if (!rc) rc = sd_halo_create(g0, sizeof(double), SD_HALO_BC_MIRROR, &f->hmirror);
-    geom_free(G, nl);
+    sd_mg_geom_free(G, nl);
     free(sizes);
     return rc;
 }
@@ -494,7 +317,7 @@ long sd_fields_total_cycles(const sd_fields *f) { return f ? f->total_cycles : 0
 
 /* ---- The cycle ------------------------------------------------------------------ */
 
-static void smooth_regions(mg_level *L, const sd_mg_region *R, int n, int colour)
+static void smooth_regions(mg_level *L, const sd_region *R, int n, int colour)
 {
     for (int i = 0; i < n; i++) sd_mg_smooth(&L->st, &R[i], colour, L->x, L->b, L->idiag);
 }
@@ -606,21 +429,8 @@ static int mg_solve(sd_fields *f, double *u, const double *a, const double *q, d
             }
     }
     /* Level 0: alpha (into r), the right-hand side, their checks. */
-    double bmax = 0, bad = 0;
-    for (int k = 0; k < b0->ln[2]; k++)
-        for (int j = 0; j < b0->ln[1]; j++) {
-            ptrdiff_t row = sd_box_idx(b0, 0, j, k);
-            for (int i = 0; i < b0->ln[0]; i++) {
-                ptrdiff_t p = row + i;
-                double av = a ? a[p] : 0.0, qv = q ? q[p] : 0.0;
-                double uv = bu != 0 ? u[p] : 0.0;
-                if (!(av >= 0) || !isfinite(av) || !isfinite(qv) || !isfinite(uv)) bad = 1;
-                L0->r[p] = alpha0 + alpha1 * av;
-                double bv = bu * uv + bq * qv;
-                L0->b[p] = bv;
-                bmax = fabs(bv) > bmax ? fabs(bv) : bmax;
-            }
-        }
+    int bad = 0;
+    double bmax = sd_mg_rhs(b0, u, a, q, alpha0, alpha1, bu, bq, L0->r, L0->b, &bad);
     double dmax = sd_mg_diag(&L0->st, L0->r, L0->diag, L0->idiag);
     double red[3] = {bmax, dmax, bad};
     SD_CALL(sd_grid_max(L0->g, red, 3));

@@ -1,4 +1,5 @@
-/* sendrift: private parts of the grid, the halo and the multigrid solver.
+/* sendrift: private parts of the grid, the halo and the multigrid solver
+ * (the MPI side; the MPI-free kernels see only box.h and mgimpl.h).
  * Not installed; include/sendrift/ holds the public API. */
 #ifndef SENDRIFT_GRIDIMPL_H
 #define SENDRIFT_GRIDIMPL_H
@@ -6,6 +7,7 @@
 #include <mpi.h>
 
 #include "sendrift/grid.h"
+#include "sendrift/mpicheck.h"
 
 struct sd_grid {
     MPI_Comm comm;        /* Cartesian communicator (MPI_COMM_SELF if replicated) */
@@ -19,18 +21,6 @@ struct sd_grid {
     int tag_store;
     sd_box box;
 };
-
-/* Record an MPI failure as SD_ERR_MPI naming the call. */
-int sd_grid_mpi_fail(int rc, const char *call);
-#define SD_MPI(call)                                                          \
-    do {                                                                      \
-        int sd_mpi_rc_ = (call);                                              \
-        if (sd_mpi_rc_ != MPI_SUCCESS) return sd_grid_mpi_fail(sd_mpi_rc_, #call); \
-    } while (0)
-
-/* Fill a box from global sizes and a local block. */
-void sd_box_setup(sd_box *b, int dim, const int n[3], const int lo[3],
-                  const int ln[3], const int periodic[3], double dx);
 
 /* A coarse level of grid `fine` with global sizes nc[]: split like the fine
  * grid (each coarse cell owned by the rank owning its first child, so the

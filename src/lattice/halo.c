@@ -167,7 +167,7 @@ static int wait_all(sd_halo *h)
     if (h->nreq) {
         int rc = MPI_Waitall(h->nreq, h->req, MPI_STATUSES_IGNORE);
         h->nreq = 0;
-        if (rc != MPI_SUCCESS) return sd_grid_mpi_fail(rc, "MPI_Waitall (halo)");
+        if (rc != MPI_SUCCESS) return sd_mpi_fail(rc, "MPI_Waitall (halo)");
     }
     return SD_OK;
 }
@@ -242,7 +242,9 @@ int sd_halo_begin(sd_halo *h, void *u)
     for (int a = 0; a < naxes; a++) {
         int rc = phase_start(h, a);
         if (rc) {
-            wait_all(h);
+            /* Only so that no request is left pointing at the buffers; the
+             * failure reported is the first one. */
+            (void)wait_all(h);
             h->u = NULL;
             return rc;
         }
