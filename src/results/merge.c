@@ -4,7 +4,9 @@
  * same layout, same snapshot datasets); then every finished run of every
  * shard is written into it with sd_results_write_run, and the snapshots of
  * finished runs are copied.  So the merged file is bit-identical, in its
- * design, time series, summaries and snapshots, to an unsharded run.
+ * design, time series, summaries and snapshots, to an unsharded run.  The
+ * shards are read through include/sendrift/shard.h, which knows the
+ * names of the file's datasets; nothing here speaks HDF5.
  *
  * Nothing is created before every shard has been checked (it exists, opens,
  * is a result file of this sweep with consistent shard attributes and the
@@ -17,8 +19,6 @@
 #include "sendrift/merge.h"
 
 #include <errno.h>
-#include <hdf5.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +29,9 @@
 #include "sendrift/design.h"
 #include "sendrift/error.h"
 #include "sendrift/lock.h"
+#include "sendrift/mpicheck.h"
 #include "sendrift/results.h"
+#include "sendrift/shard.h"
 
 #define SD_MERGE_BLOCK 256 /* rows read at a time */
 
@@ -43,27 +45,8 @@ typedef struct {
     sd_merge_report *rep;
 } sd_merge_ctx;
 
-/* Read rows [k0, k0 + n) of a 1-D or 2-D (rows x ncols) dataset. */
-static int sd_read_rows(hid_t f, const char *shard, const char *name, hid_t memtype,
-                        uint64_t k0, uint64_t n, hsize_t ncols, int rank, void *buf)
-{
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    hid_t fs = d >= 0 ? H5Dget_space(d) : -1;
-    hsize_t start[2] = {k0, 0}, count[2] = {n, ncols};
-    hid_t ms = H5Screate_simple(rank, count, NULL);
-    herr_t st = (d < 0 || fs < 0 || ms < 0) ? -1 : 0;
-    if (st >= 0) st = H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-    if (st >= 0) st = H5Dread(d, memtype, ms, fs, H5P_DEFAULT, buf);
-    if (ms >= 0) H5Sclose(ms);
-    if (fs >= 0) H5Sclose(fs);
-    if (d >= 0) H5Dclose(d);
-    H5Eclear2(H5E_DEFAULT);
-    if (st < 0) return sd_error(SD_ERR_HDF5, "%s: reading %s failed", shard, name);
-    return SD_OK;
-}
-
 /* Copy the snapshots of one finished run. */
-static int sd_merge_snapshots(sd_merge_ctx *m, hid_t f, const char *shard, uint64_t run)
+static int sd_merge_snapshots(sd_merge_ctx *m, sd_shard *sh, uint64_t run)
 {
     const sd_layout *l = m->l;
     int found = 0;
@@ -79,208 +62,160 @@ static int sd_merge_snapshots(sd_merge_ctx *m, hid_t f, const char *shard, uint6
         sd_snapshot *w = NULL;
         rc = sd_results_snapshot_open(m->out, run, m->snap_idx[j], &w);
         for (size_t fld = 0; fld < l->n_snapfields && rc == SD_OK; fld++) {
-            char name[256];
-            snprintf(name, sizeof name, "snapshots/run_%llu/t_%zu/%s", (unsigned long long)run,
-                     m->snap_idx[j], l->snapfields[fld].name);
-            hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-            hid_t mt = l->snapfields[fld].type == SD_SNAP_U8 ? H5T_NATIVE_UINT8 : H5T_NATIVE_DOUBLE;
-            herr_t st = d < 0 ? -1 : H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
-            if (d >= 0) H5Dclose(d);
-            H5Eclear2(H5E_DEFAULT);
-            if (st < 0)
-                rc = sd_error(SD_ERR_HDF5, "%s: reading %s failed", shard, name);
-            else
-                rc = sd_snapshot_write(w, fld, buf, lo, n, n);
+            rc = sd_shard_read_snapshot(sh, run, m->snap_idx[j], &l->snapfields[fld], buf);
+            if (rc == SD_OK) rc = sd_snapshot_write(w, fld, buf, lo, n, n);
         }
-        sd_results_snapshot_close(&w);
+        int crc = sd_results_snapshot_close(&w);
+        if (rc == SD_OK) rc = crc;
     }
     free(buf);
     return rc;
 }
 
-/* Check one shard file against the sweep; its index and count. */
-static int sd_merge_check(sd_merge_ctx *m, hid_t f, const char *shard, uint64_t *si,
-                          uint64_t *sn, uint64_t *rows)
+/* Check one shard file against the sweep; its rows. */
+static int sd_merge_check(sd_merge_ctx *m, const sd_shard *sh, const char *shard, uint64_t *rows)
 {
-    char format[64], digest[64], want[17];
-    sd_attr_read_str(f, "format", format, sizeof format);
-    if (strcmp(format, "sendrift-results") != 0)
+    const sd_shard_info *in = sd_shard_get_info(sh);
+    char want[17];
+    uint64_t si = in->shard_index, sn = in->shard_count;
+    if (strcmp(in->format, SD_FORMAT_NAME) != 0)
         return sd_error(SD_ERR_INPUT, "%s: not a sendrift result file", shard);
-    sd_attr_read_str(f, "design_digest", digest, sizeof digest);
     sd_results_digest(m->s, m->l, want);
-    if (strcmp(digest, want) != 0)
+    if (strcmp(in->digest, want) != 0)
         return sd_error(SD_ERR_INPUT,
                         "%s: made from a different design than %s (digest %s, wanted %s)",
-                        shard, m->s->source, digest[0] ? digest : "none", want);
-    *si = 0;
-    *sn = 1;
-    sd_attr_read_u64(f, "shard_index", si);
-    sd_attr_read_u64(f, "shard_count", sn);
-    if (m->rep->shard_count && *sn != m->rep->shard_count)
+                        shard, m->s->source, in->digest[0] ? in->digest : "none", want);
+    if (m->rep->shard_count && sn != m->rep->shard_count)
         return sd_error(SD_ERR_INPUT, "%s: shard %llu/%llu does not belong to a split into %llu",
-                        shard, (unsigned long long)*si, (unsigned long long)*sn,
+                        shard, (unsigned long long)si, (unsigned long long)sn,
                         (unsigned long long)m->rep->shard_count);
-    if (*sn == 0 || *si >= *sn || *sn > m->runs)
+    if (sn == 0 || si >= sn || sn > m->runs)
         return sd_error(SD_ERR_INPUT, "%s: bad shard attributes %llu/%llu", shard,
-                        (unsigned long long)*si, (unsigned long long)*sn);
-    m->rep->shard_count = *sn;
+                        (unsigned long long)si, (unsigned long long)sn);
+    m->rep->shard_count = sn;
     if (!m->seen) {
-        m->seen = sd_calloc(*sn, 1, "shard indices");
+        m->seen = sd_calloc(sn, 1, "shard indices");
         if (!m->seen) return SD_ERR_NOMEM;
     }
-    if (m->seen[*si])
+    if (m->seen[si])
         return sd_error(SD_ERR_INPUT, "%s: shard %llu/%llu is given twice", shard,
-                        (unsigned long long)*si, (unsigned long long)*sn);
-    m->seen[*si] = 1;
-    sd_results_opts o = {0, *si, *sn};
+                        (unsigned long long)si, (unsigned long long)sn);
+    m->seen[si] = 1;
+    sd_results_opts o = {0, si, sn};
     *rows = sd_results_rows(m->runs, &o);
-    hid_t g = H5Gopen2(f, "design", H5P_DEFAULT);
-    uint64_t have = 0;
-    herr_t st = g < 0 ? -1 : sd_attr_read_u64(g, "runs", &have);
-    if (g >= 0) H5Gclose(g);
-    H5Eclear2(H5E_DEFAULT);
-    if (st < 0 || have != *rows)
+    if (!in->has_rows || in->rows != *rows)
         return sd_error(SD_ERR_INPUT, "%s: holds %llu runs, shard %llu/%llu has %llu", shard,
-                        (unsigned long long)have, (unsigned long long)*si,
-                        (unsigned long long)*sn, (unsigned long long)*rows);
+                        (unsigned long long)in->rows, (unsigned long long)si,
+                        (unsigned long long)sn, (unsigned long long)*rows);
     return SD_OK;
 }
 
-/* Open a shard read-only (*f < 0 when it would not open) and check that it
- * is a shard of this sweep (sd_merge_check). */
-static int sd_merge_open(sd_merge_ctx *m, const char *shard, hid_t *f, uint64_t *si,
-                         uint64_t *sn, uint64_t *rows)
+/* Open a shard read-only (*sh NULL when it would not open) and check that
+ * it is a shard of this sweep (sd_merge_check). */
+static int sd_merge_open(sd_merge_ctx *m, const char *shard, sd_shard **sh, uint64_t *rows)
 {
-    *f = H5Fopen(shard, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (*f < 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return sd_error(SD_ERR_IO, "%s: cannot open it as an HDF5 file", shard);
+    SD_CALL(sd_shard_open(shard, sh));
+    return sd_merge_check(m, *sh, shard, rows);
+}
+
+/* The buffers of one block of rows of a shard. */
+typedef struct {
+    sd_shard_runs runs;
+    double *sum;              /* n_summary x B                              */
+    double *ser;              /* n_series x B x n_times                     */
+    double *row_ser, *row_sum; /* one run's rows, as write_run takes them   */
+} sd_merge_bufs;
+
+static int sd_merge_bufs_make(sd_merge_bufs *b, size_t n_summary, size_t ns, size_t nt)
+{
+    size_t B = SD_MERGE_BLOCK;
+    b->runs.status = sd_calloc(B, 1, "merge buffers");
+    b->runs.attempts = sd_calloc(B, sizeof *b->runs.attempts, "merge buffers");
+    b->runs.group = sd_calloc(B, sizeof *b->runs.group, "merge buffers");
+    b->runs.wall_seconds = sd_calloc(B, sizeof *b->runs.wall_seconds, "merge buffers");
+    b->runs.message = sd_calloc(B, SD_RUN_MESSAGE_LEN, "merge buffers");
+    b->sum = sd_calloc(B * (n_summary + 1), sizeof *b->sum, "merge buffers");
+    b->ser = sd_calloc(B * (ns * nt + 1), sizeof *b->ser, "merge buffers");
+    b->row_ser = sd_calloc(ns * nt + 1, sizeof *b->row_ser, "merge buffers");
+    b->row_sum = sd_calloc(n_summary + 1, sizeof *b->row_sum, "merge buffers");
+    int ok = b->runs.status && b->runs.attempts && b->runs.group && b->runs.wall_seconds &&
+             b->runs.message && b->sum && b->ser && b->row_ser && b->row_sum;
+    return ok ? SD_OK : SD_ERR_NOMEM;
+}
+
+static void sd_merge_bufs_free(sd_merge_bufs *b)
+{
+    free(b->runs.status);
+    free(b->runs.attempts);
+    free(b->runs.group);
+    free(b->runs.wall_seconds);
+    free(b->runs.message);
+    free(b->sum);
+    free(b->ser);
+    free(b->row_ser);
+    free(b->row_sum);
+}
+
+/* Rows [k0, k0 + n) of a shard into the merged file. */
+static int sd_merge_block(sd_merge_ctx *m, sd_shard *sh, sd_merge_bufs *b, uint64_t k0,
+                          uint64_t n, size_t ns)
+{
+    const sd_layout *l = m->l;
+    size_t B = SD_MERGE_BLOCK, nt = l->n_times;
+    SD_CALL(sd_shard_read_runs(sh, k0, n, &b->runs));
+    for (size_t i = 0; i < l->n_summary; i++)
+        SD_CALL(sd_shard_read_summary(sh, l->summary[i].name, k0, n, b->sum + i * B));
+    for (size_t i = 0; i < ns; i++)
+        SD_CALL(sd_shard_read_series(sh, l->series[i].name, k0, n, nt, b->ser + i * B * nt));
+    for (uint64_t k = 0; k < n; k++) {
+        uint8_t st = b->runs.status[k];
+        if (st == SD_RUN_PENDING) {
+            m->rep->pending++;
+            continue;
+        }
+        for (size_t i = 0; i < l->n_summary; i++) b->row_sum[i] = b->sum[i * B + k];
+        for (size_t i = 0; i < ns; i++)
+            memcpy(b->row_ser + i * nt, b->ser + (i * B + k) * nt, nt * sizeof(double));
+        char *mk = b->runs.message + k * SD_RUN_MESSAGE_LEN;
+        mk[SD_RUN_MESSAGE_LEN - 1] = '\0';
+        int done = st == SD_RUN_DONE;
+        uint64_t run = sd_shard_row_run(sh, k0 + k);
+        int rc = sd_results_write_run(m->out, run, done && ns ? b->row_ser : NULL,
+                                      done ? b->row_sum : NULL, b->runs.wall_seconds[k],
+                                      b->runs.group[k], b->runs.attempts[k],
+                                      (sd_run_status)st, mk);
+        if (rc == SD_OK && done) rc = sd_merge_snapshots(m, sh, run);
+        if (done)
+            m->rep->done++;
+        else
+            m->rep->failed++;
+        if (rc != SD_OK) return rc;
     }
-    return sd_merge_check(m, *f, shard, si, sn, rows);
+    return SD_OK;
 }
 
 static int sd_merge_shard(sd_merge_ctx *m, const char *shard)
 {
     const sd_layout *l = m->l;
-    hid_t f;
-    uint64_t si = 0, sn = 1, rows = 0;
-    int rc = sd_merge_open(m, shard, &f, &si, &sn, &rows);
-    if (f < 0) return rc;
-    size_t ns = m->s->output_timeseries && l->n_times ? l->n_series : 0, nt = l->n_times;
-    size_t B = SD_MERGE_BLOCK;
-    uint8_t *st = sd_calloc(B, 1, "merge buffers");
-    uint32_t *at = sd_calloc(B, sizeof *at, "merge buffers");
-    int *grp = sd_calloc(B, sizeof *grp, "merge buffers");
-    double *wall = sd_calloc(B, sizeof *wall, "merge buffers");
-    char *msg = sd_calloc(B, SD_RUN_MESSAGE_LEN, "merge buffers");
-    double *sum = sd_calloc(B * (l->n_summary + 1), sizeof *sum, "merge buffers");
-    double *ser = sd_calloc(B * (ns * nt + 1), sizeof *ser, "merge buffers");
-    double *row_ser = sd_calloc(ns * nt + 1, sizeof *row_ser, "merge buffers");
-    double *row_sum = sd_calloc(l->n_summary + 1, sizeof *row_sum, "merge buffers");
-    hid_t mt = H5Tcopy(H5T_C_S1);
-    H5Tset_size(mt, SD_RUN_MESSAGE_LEN);
-    if (rc == SD_OK && !(st && at && grp && wall && msg && sum && ser && row_ser && row_sum))
-        rc = SD_ERR_NOMEM;
-    for (uint64_t k0 = 0; k0 < rows && rc == SD_OK; k0 += B) {
-        uint64_t n = rows - k0 < B ? rows - k0 : B;
-        rc = sd_read_rows(f, shard, "runs/status", H5T_NATIVE_UINT8, k0, n, 1, 1, st);
-        if (rc == SD_OK) rc = sd_read_rows(f, shard, "runs/attempts", H5T_NATIVE_UINT32, k0, n, 1, 1, at);
-        if (rc == SD_OK) rc = sd_read_rows(f, shard, "runs/group", H5T_NATIVE_INT, k0, n, 1, 1, grp);
-        if (rc == SD_OK) rc = sd_read_rows(f, shard, "runs/wall_seconds", H5T_NATIVE_DOUBLE, k0, n, 1, 1, wall);
-        if (rc == SD_OK) rc = sd_read_rows(f, shard, "runs/message", mt, k0, n, 1, 1, msg);
-        for (size_t i = 0; i < l->n_summary && rc == SD_OK; i++) {
-            char name[256];
-            snprintf(name, sizeof name, "summary/%s", l->summary[i].name);
-            rc = sd_read_rows(f, shard, name, H5T_NATIVE_DOUBLE, k0, n, 1, 1, sum + i * B);
-        }
-        for (size_t i = 0; i < ns && rc == SD_OK; i++) {
-            char name[256];
-            snprintf(name, sizeof name, "timeseries/%s", l->series[i].name);
-            rc = sd_read_rows(f, shard, name, H5T_NATIVE_DOUBLE, k0, n, nt, 2, ser + i * B * nt);
-        }
-        for (uint64_t k = 0; k < n && rc == SD_OK; k++) {
-            uint64_t run = si + (k0 + k) * sn;
-            if (st[k] == SD_RUN_PENDING) {
-                m->rep->pending++;
-                continue;
-            }
-            for (size_t i = 0; i < l->n_summary; i++) row_sum[i] = sum[i * B + k];
-            for (size_t i = 0; i < ns; i++)
-                memcpy(row_ser + i * nt, ser + (i * B + k) * nt, nt * sizeof(double));
-            char *mk = msg + k * SD_RUN_MESSAGE_LEN;
-            mk[SD_RUN_MESSAGE_LEN - 1] = '\0';
-            int done = st[k] == SD_RUN_DONE;
-            rc = sd_results_write_run(m->out, run, done && ns ? row_ser : NULL,
-                                      done ? row_sum : NULL, wall[k], grp[k], at[k],
-                                      (sd_run_status)st[k], mk);
-            if (rc == SD_OK && done) rc = sd_merge_snapshots(m, f, shard, run);
-            if (done)
-                m->rep->done++;
-            else
-                m->rep->failed++;
-        }
+    sd_shard *sh = NULL;
+    uint64_t rows = 0;
+    int rc = sd_merge_open(m, shard, &sh, &rows);
+    if (!sh) return rc;
+    size_t ns = m->s->output_timeseries && l->n_times ? l->n_series : 0;
+    sd_merge_bufs b = {{NULL, NULL, NULL, NULL, NULL}, NULL, NULL, NULL, NULL};
+    if (rc == SD_OK) rc = sd_merge_bufs_make(&b, l->n_summary, ns, l->n_times);
+    for (uint64_t k0 = 0; k0 < rows && rc == SD_OK; k0 += SD_MERGE_BLOCK) {
+        uint64_t n = rows - k0 < SD_MERGE_BLOCK ? rows - k0 : SD_MERGE_BLOCK;
+        rc = sd_merge_block(m, sh, &b, k0, n, ns);
     }
-    H5Tclose(mt);
-    free(st);
-    free(at);
-    free(grp);
-    free(wall);
-    free(msg);
-    free(sum);
-    free(ser);
-    free(row_ser);
-    free(row_sum);
-    H5Fclose(f);
+    sd_merge_bufs_free(&b);
+    int crc = sd_shard_close(&sh);
+    if (rc == SD_OK) rc = crc;
     if (rc == SD_OK) m->rep->shards++;
     return rc;
 }
 
 /* ---- checks before anything is created ------------------------------------ */
-
-/* A dataset of a shard has the shape of its rows: rank 1 (rows) or 2
- * (rows x ncols). */
-static int sd_merge_check_dataset(hid_t f, const char *shard, const char *name, uint64_t rows,
-                                  int rank, hsize_t ncols)
-{
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
-    hsize_t dims[2] = {0, 0};
-    int nd = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
-    if (nd >= 1 && nd <= 2) H5Sget_simple_extent_dims(sp, dims, NULL);
-    if (sp >= 0) H5Sclose(sp);
-    if (d >= 0) H5Dclose(d);
-    H5Eclear2(H5E_DEFAULT);
-    if (d < 0)
-        return sd_error(SD_ERR_INPUT, "%s: has no dataset %s: not a complete sendrift result file",
-                        shard, name);
-    if (nd != rank || dims[0] != rows || (rank == 2 && dims[1] != ncols))
-        return sd_error(SD_ERR_INPUT, "%s: dataset %s has the wrong shape for %llu runs", shard,
-                        name, (unsigned long long)rows);
-    return SD_OK;
-}
-
-/* Every dataset the merge reads rows from is there, with the shard's rows. */
-static int sd_merge_check_data(sd_merge_ctx *m, hid_t f, const char *shard, uint64_t rows)
-{
-    static const char *const runs[] = {"runs/status", "runs/attempts", "runs/group",
-                                       "runs/wall_seconds", "runs/message"};
-    const sd_layout *l = m->l;
-    int rc = SD_OK;
-    for (size_t i = 0; i < sizeof runs / sizeof *runs && rc == SD_OK; i++)
-        rc = sd_merge_check_dataset(f, shard, runs[i], rows, 1, 0);
-    for (size_t i = 0; i < l->n_summary && rc == SD_OK; i++) {
-        char name[256];
-        snprintf(name, sizeof name, "summary/%s", l->summary[i].name);
-        rc = sd_merge_check_dataset(f, shard, name, rows, 1, 0);
-    }
-    size_t ns = m->s->output_timeseries && l->n_times ? l->n_series : 0;
-    for (size_t i = 0; i < ns && rc == SD_OK; i++) {
-        char name[256];
-        snprintf(name, sizeof name, "timeseries/%s", l->series[i].name);
-        rc = sd_merge_check_dataset(f, shard, name, rows, 2, l->n_times);
-    }
-    return rc;
-}
 
 /* Are the two stat results one file? */
 static int sd_same_file(const struct stat *a, const struct stat *b)
@@ -339,32 +274,17 @@ static int sd_merge_precheck(sd_merge_ctx *m, const char *out, const char *const
         }
         if (access(sh, R_OK) != 0)
             return sd_error(SD_ERR_IO, "%s: cannot read the shard file: %s", sh, strerror(errno));
-        hid_t f;
-        uint64_t si = 0, sn = 1, rows = 0;
-        int rc = sd_merge_open(m, sh, &f, &si, &sn, &rows);
-        if (rc == SD_OK) rc = sd_merge_check_data(m, f, sh, rows);
-        if (f >= 0) H5Fclose(f);
-        H5Eclear2(H5E_DEFAULT);
+        sd_shard *in = NULL;
+        uint64_t rows = 0;
+        int rc = sd_merge_open(m, sh, &in, &rows);
+        if (rc == SD_OK) rc = sd_shard_check_rows(in, m->l, m->s->output_timeseries, rows);
+        int crc = sd_shard_close(&in);
+        if (rc == SD_OK) rc = crc;
         if (rc != SD_OK) return rc;
     }
     /* The copy checks each shard again (cheap): forget the indices seen. */
     if (m->seen) memset(m->seen, 0, m->rep->shard_count);
     return SD_OK;
-}
-
-/* Every rank learns rank 0's outcome, and its message. */
-static int sd_merge_share(int rc, MPI_Comm comm)
-{
-    int rank;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
-    if (rc != SD_OK) {
-        char buf[1024] = "";
-        if (rank == 0) snprintf(buf, sizeof buf, "%s", sd_error_message());
-        MPI_Bcast(buf, sizeof buf, MPI_CHAR, 0, comm);
-        if (rank != 0) sd_error(rc, "%s", buf);
-    }
-    return rc;
 }
 
 /* Rank 0, the merged file complete under tmp: its XDMF file (when it has
@@ -424,6 +344,61 @@ static int sd_merge_publish(const char *tmp, const char *out)
     return SD_OK;
 }
 
+/* Every rank: the temporary name rank 0 picked. */
+static int sd_merge_bcast_name(char *tmp, size_t n, MPI_Comm comm)
+{
+    SD_MPI(MPI_Bcast(tmp, (int)n, MPI_CHAR, 0, comm));
+    return SD_OK;
+}
+
+/* Every rank: the counts rank 0 made. */
+static int sd_merge_bcast_report(sd_merge_report *rep, MPI_Comm comm)
+{
+    uint64_t counts[4] = {rep->done, rep->failed, rep->shards, rep->shard_count};
+    SD_MPI(MPI_Bcast(counts, 4, MPI_UINT64_T, 0, comm));
+    rep->done = counts[0];
+    rep->failed = counts[1];
+    rep->shards = counts[2];
+    rep->shard_count = counts[3];
+    rep->pending = rep->runs - rep->done - rep->failed;
+    return SD_OK;
+}
+
+/* Build the merged file under tmp and, complete, put it in place at out
+ * (collective; rank 0 reads the shards).  On failure the output stays as
+ * it was, and the temporary file goes.  Every rank returns rank 0's
+ * outcome. */
+static int sd_merge_build(sd_merge_ctx *m, const sd_design *d, const char *tmp, const char *out,
+                          const char *const *shards, size_t n_shards, int rank, MPI_Comm comm)
+{
+    sd_results *r = NULL;
+    sd_results_opts ro = {1, 0, 0};
+    /* force: a stale temporary file from a killed merge goes (the checks
+     * made sure it is no shard). */
+    int rc = sd_results_create(tmp, comm, m->s, d, m->l, &ro, &r);
+    if (rc == SD_OK) {
+        m->out = r;
+        m->rep->runs = m->runs;
+        int local = SD_OK;
+        if (rank == 0)
+            for (size_t i = 0; i < n_shards && local == SD_OK; i++)
+                local = sd_merge_shard(m, shards[i]);
+        local = sd_agree(comm, rank == 0 ? local : SD_OK);
+        int brc = sd_merge_bcast_report(m->rep, comm);
+        if (local == SD_OK) local = brc;
+        int crc = sd_agree(comm, sd_results_close(&r));
+        rc = local != SD_OK ? local : crc;
+        if (rank == 0 && rc == SD_OK) rc = sd_merge_publish(tmp, out);
+    }
+    if (rank == 0 && rc != SD_OK) {
+        char xmf[4400];
+        sd_results_xdmf_name(tmp, xmf, sizeof xmf);
+        unlink(tmp);
+        unlink(xmf);
+    }
+    return sd_agree(comm, rank == 0 ? rc : SD_OK);
+}
+
 int sd_merge(const sd_sweep *s, const char *out, const char *const *shards, size_t n_shards,
              int force, MPI_Comm comm, sd_merge_report *rep)
 {
@@ -431,10 +406,9 @@ int sd_merge(const sd_sweep *s, const char *out, const char *const *shards, size
     sd_design *d = NULL;
     sd_layout l;
     sd_paramset base = {0};
-    sd_results *r = NULL;
     memset(&l, 0, sizeof l);
     memset(rep, 0, sizeof *rep);
-    MPI_Comm_rank(comm, &rank);
+    SD_MPI(MPI_Comm_rank(comm, &rank));
     rc = sd_design_create(s, &d);
     if (rc == SD_OK) rc = sd_sweep_base_params(s, &base);
     if (rc == SD_OK) rc = s->model->layout(&base, &l);
@@ -446,67 +420,20 @@ int sd_merge(const sd_sweep *s, const char *out, const char *const *shards, size
     }
     if (rc == SD_OK && n_shards == 0)
         rc = sd_error(SD_ERR_INPUT, "merge: give the shard files to merge");
-    int agreed;
-    MPI_Allreduce(&rc, &agreed, 1, MPI_INT, MPI_MAX, comm);
+    rc = sd_agree(comm, rc);
     /* One writer per result file (a sweep or another merge), then every
      * shard checked before anything is created. */
     char tmp[4200] = "";
     sd_lock *lock = NULL;
-    if (agreed == SD_OK) {
+    if (rc == SD_OK) {
         int pre = sd_results_check_name(out);
         if (rank == 0 && pre == SD_OK) pre = sd_lock_acquire(out, &lock);
-        if (rank == 0 && pre == SD_OK) {
-            H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        if (rank == 0 && pre == SD_OK)
             pre = sd_merge_precheck(&m, out, shards, n_shards, force, tmp, sizeof tmp);
-        }
-        agreed = sd_merge_share(pre, comm);
-        MPI_Bcast(tmp, sizeof tmp, MPI_CHAR, 0, comm);
+        rc = sd_agree(comm, rank == 0 ? pre : SD_OK);
     }
-    if (agreed == SD_OK) {
-        /* Build it under the temporary name (force: a stale one from a
-         * killed merge goes; the check above made sure it is no shard). */
-        sd_results_opts ro = {1, 0, 0};
-        rc = sd_results_create(tmp, comm, s, d, &l, &ro, &r);
-        if (rc == SD_OK) {
-            m.out = r;
-            rep->runs = m.runs;
-            int local = SD_OK;
-            if (rank == 0)
-                for (size_t i = 0; i < n_shards && local == SD_OK; i++)
-                    local = sd_merge_shard(&m, shards[i]);
-            local = sd_merge_share(local, comm);
-            uint64_t counts[5] = {rep->done, rep->failed, rep->pending, rep->shards,
-                                  rep->shard_count};
-            MPI_Bcast(counts, 5, MPI_UINT64_T, 0, comm);
-            rep->done = counts[0];
-            rep->failed = counts[1];
-            rep->shards = counts[3];
-            rep->shard_count = counts[4];
-            rep->pending = rep->runs - rep->done - rep->failed;
-            int crc = sd_results_close(&r), cagreed;
-            MPI_Allreduce(&crc, &cagreed, 1, MPI_INT, MPI_MAX, comm);
-            if (crc == SD_OK && cagreed != SD_OK)
-                crc = sd_error(cagreed, "%s: closing the merged file failed on another rank", tmp);
-            rc = local != SD_OK ? local : crc;
-            /* Complete: into place.  Otherwise the output stays as it was,
-             * and the temporary file goes. */
-            if (rank == 0 && rc == SD_OK) rc = sd_merge_publish(tmp, out);
-            if (rank == 0 && rc != SD_OK) {
-                char xmf[4400];
-                sd_results_xdmf_name(tmp, xmf, sizeof xmf);
-                unlink(tmp);
-                unlink(xmf);
-            }
-            rc = sd_merge_share(rc, comm);
-        } else if (rank == 0) {
-            char xmf[4400];
-            sd_results_xdmf_name(tmp, xmf, sizeof xmf);
-            unlink(tmp);
-            unlink(xmf);
-        }
-    } else {
-        rc = agreed;
-    }
+    if (rc == SD_OK) rc = sd_merge_bcast_name(tmp, sizeof tmp, comm);
+    if (rc == SD_OK) rc = sd_merge_build(&m, d, tmp, out, shards, n_shards, rank, comm);
     sd_lock_release(&lock);
     free(m.seen);
     free(m.snap_idx);
