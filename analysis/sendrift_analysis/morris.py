@@ -1,8 +1,10 @@
 """Morris elementary effects, as SALib.analyze.morris.analyze.
 
-Design (docs/output-format.md): `trajectories` blocks of D+1 consecutive
-points; point k+1 of a block differs from point k in exactly one unit-cube
-coordinate, by +-delta, delta = levels / (2 (levels - 1)).
+Design (docs/output-format.md): `trajectories` blocks of D+1 points; step
+k+1 of a trajectory differs from step k in exactly one unit-cube
+coordinate, by +-delta, delta = levels / (2 (levels - 1)).  Each point's
+trajectory and step come from the file (/design/block, /design/role:
+ResultFile.point_blocks).
 
 Elementary effect of factor i in a trajectory (SALib's convention):
 
@@ -120,6 +122,9 @@ def analyze(U, Y, D, levels, num_resamples=DEFAULT_RESAMPLES,
 # -- from a result file --------------------------------------------------------
 
 def design_trajectories(rf):
+    """(T, D, blocks, Ut, delta) of a Morris result file: blocks (T, D+1)
+    holds the design points of each trajectory in step order, as the file
+    records them, and Ut their unit coordinates (T, D+1, D), checked."""
     rf.require_design("morris")
     D = rf.dim
     P = D + 1
@@ -136,15 +141,19 @@ def design_trajectories(rf):
     if U is None:
         raise ResultError("%s: Morris analysis needs /design/unit" % rf.path)
     delta = compute_delta(rf.design["levels"])
-    Ut = U.reshape(T, P, D)
+    blocks = rf.point_blocks(P)
+    Ut = U[blocks]
     trajectory_moves(Ut, delta, rf.path)   # validate the whole design once
-    return T, D, Ut, delta
+    return T, D, blocks, Ut, delta
 
 
-def analyze_values(values, complete, Ut, delta, **kw):
-    T, P, D = Ut.shape
-    V = np.asarray(values, dtype=float).reshape(T, P)
-    C = np.asarray(complete, dtype=bool).reshape(T, P)
+def analyze_values(values, complete, blocks, Ut, delta, **kw):
+    """Morris statistics from per-point responses `values` (points,) with
+    the per-point flag `complete`, arranged by `blocks`; drops whole
+    trajectories (policy)."""
+    T = len(blocks)
+    V = np.asarray(values, dtype=float)[blocks]
+    C = np.asarray(complete, dtype=bool)[blocks]
     bad_run = ~C.all(axis=1)
     bad_val = ~bad_run & ~np.isfinite(V).all(axis=1)
     keep = ~(bad_run | bad_val)
@@ -159,9 +168,9 @@ def analyze_values(values, complete, Ut, delta, **kw):
 
 def analyze_summary(rf, metric, num_resamples=DEFAULT_RESAMPLES,
                     conf_level=DEFAULT_CONF_LEVEL, seed=DEFAULT_SEED):
-    T, D, Ut, delta = design_trajectories(rf)
+    T, D, blocks, Ut, delta = design_trajectories(rf)
     v, complete = rf.point_values(rf.summary(metric))
-    S = analyze_values(v, complete, Ut, delta, num_resamples=num_resamples,
+    S = analyze_values(v, complete, blocks, Ut, delta, num_resamples=num_resamples,
                        conf_level=conf_level, seed=seed)
     S["names"] = rf.param_names
     S["metric"] = metric
@@ -172,7 +181,7 @@ def analyze_summary(rf, metric, num_resamples=DEFAULT_RESAMPLES,
 
 def analyze_timeseries(rf, metric, num_resamples=DEFAULT_RESAMPLES,
                        conf_level=DEFAULT_CONF_LEVEL, seed=DEFAULT_SEED, times=None):
-    T, D, Ut, delta = design_trajectories(rf)
+    T, D, blocks, Ut, delta = design_trajectories(rf)
     y = rf.timeseries(metric)
     tidx = np.arange(y.shape[1]) if times is None else np.asarray(times, dtype=int)
     y = y[:, tidx]
@@ -182,7 +191,7 @@ def analyze_timeseries(rf, metric, num_resamples=DEFAULT_RESAMPLES,
     used = np.zeros(nt, dtype=int)
     dropped_unfinished = 0
     for t in range(nt):
-        S = analyze_values(v[:, t], complete, Ut, delta, num_resamples=num_resamples,
+        S = analyze_values(v[:, t], complete, blocks, Ut, delta, num_resamples=num_resamples,
                            conf_level=conf_level, seed=seed)
         b = S.pop("blocks")
         used[t] = b["used"]

@@ -26,7 +26,10 @@ import sys
 import numpy as np
 
 FORMAT_NAME = "sendrift-results"
-FORMAT_VERSION = 1
+# The newest format_version this reads (docs/output-format.md): 1, and 2,
+# which added /design/block and /design/role for sobol and morris designs.
+FORMAT_VERSION = 2
+ROLES_SINCE_VERSION = 2
 STATUS_NAMES = ("PENDING", "DONE", "FAILED")
 SENSITIVITY_DESIGNS = ("sobol", "morris")
 
@@ -243,6 +246,21 @@ class ResultFile:
         if runs and (self.point.min() < 0 or self.point.max() >= d["points"]):
             raise ResultError("%s: /design/point out of range 0..%d"
                               % (self.path, d["points"] - 1))
+        # Where each run's point sits in the design's blocks (sobol and
+        # morris designs; see point_blocks): both datasets or neither.
+        self.block = self.role = None
+        have = [k for k in ("block", "role") if k in g]
+        if len(have) == 1:
+            other = "role" if have == ["block"] else "block"
+            raise ResultError("%s: /design/%s without /design/%s: the file is damaged"
+                              % (self.path, have[0], other))
+        if have:
+            self.block = np.asarray(g["block"][...], dtype=np.uint64).ravel()
+            self.role = np.asarray(g["role"][...], dtype=np.uint64).ravel()
+            for k, v in (("block", self.block), ("role", self.role)):
+                if len(v) != runs:
+                    raise ResultError("%s: /design/%s has %d rows, /design says %d runs"
+                                      % (self.path, k, len(v), runs))
 
         pa = g["params"].attrs
         names = _strs(pa.get("names"), D)
@@ -366,6 +384,63 @@ class ResultFile:
         P = np.full((self.points, self.dim), np.nan)
         P[self.point[::-1]] = self.U[::-1]
         return P
+
+    def point_blocks(self, size):
+        """The design's blocks as the file records them: an array (blocks,
+        size) of design points whose row b holds block b's points and column
+        r the point with role r in it (a Saltelli block's A, AB_i, BA_i, B;
+        a Morris trajectory's steps).  sendrift writes each run's block and
+        role in /design/block and /design/role for sobol and morris designs
+        (format_version 2 on); the analysis reads them rather than knowing
+        the layout.  Files of format_version 1 have neither dataset: their
+        points follow the layout documented for that version, point = block
+        * size + role, which is what they get here, so that results made
+        before stay readable.  Raises ResultError when a newer file lacks
+        the datasets or they do not make whole blocks of `size` distinct
+        roles."""
+        points = self.points
+        if size < 1 or points % size:
+            raise ResultError("%s: %d design points are not a whole number of blocks of %d"
+                              % (self.path, points, size))
+        n = points // size
+        if self.block is None and self.format_version >= ROLES_SINCE_VERSION:
+            raise ResultError("%s: no /design/block and /design/role dataset, which a %s design "
+                              "of format_version %d must have: the file is damaged"
+                              % (self.path, self.dtype, self.format_version))
+        if self.block is None:
+            p = np.arange(points)
+            blk, role = p // size, p % size
+        else:
+            for k, v, top in (("block", self.block, n), ("role", self.role, size)):
+                bad = np.flatnonzero(v >= np.uint64(top))
+                if bad.size:
+                    raise ResultError("%s: /design/%s is %d at run %d, beyond the %d %s%s of "
+                                      "this design" % (self.path, k, v[bad[0]], bad[0], top, k,
+                                                       "s" if top != 1 else ""))
+            blk = np.full(points, -1, dtype=np.int64)
+            role = np.full(points, -1, dtype=np.int64)
+            blk[self.point] = self.block.astype(np.int64)
+            role[self.point] = self.role.astype(np.int64)
+            bad = np.flatnonzero((blk[self.point] != self.block.astype(np.int64))
+                                 | (role[self.point] != self.role.astype(np.int64)))
+            if bad.size:
+                raise ResultError("%s: the runs of design point %d have different "
+                                  "/design/block or /design/role"
+                                  % (self.path, self.point[bad[0]]))
+            if (blk < 0).any():
+                raise ResultError("%s: design point %d has no run, so no /design/block and "
+                                  "/design/role" % (self.path, np.flatnonzero(blk < 0)[0]))
+        cell = blk * size + role
+        count = np.bincount(cell, minlength=n * size)
+        if (count != 1).any():
+            c = int(np.flatnonzero(count != 1)[0])
+            raise ResultError("%s: /design/block and /design/role give block %d %s of role %d"
+                              % (self.path, c // size,
+                                 "no point" if count[c] == 0 else "%d points" % count[c],
+                                 c % size))
+        idx = np.empty(n * size, dtype=np.int64)
+        idx[cell] = np.arange(points)
+        return idx.reshape(n, size)
 
     # -- completion --------------------------------------------------------
     def completion(self):

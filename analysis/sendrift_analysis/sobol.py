@@ -1,7 +1,9 @@
 """Sobol indices from a Saltelli design, as SALib.analyze.sobol.analyze.
 
 Layout (docs/output-format.md, SALib's saltelli sample): base point j owns the
-block of design points A, AB_1 .. AB_D, [BA_1 .. BA_D,] B.
+block of design points A, AB_1 .. AB_D, [BA_1 .. BA_D,] B.  analyze() takes
+outputs in that order; from a result file, each point's block and role come
+from the file (/design/block, /design/role: ResultFile.point_blocks).
 
 Estimators (the ones SALib 1.4 uses; its source, not its documentation, is
 the reference here):
@@ -140,8 +142,9 @@ def analyze(Y, D, calc_second_order=True, num_resamples=DEFAULT_RESAMPLES,
 # -- from a result file --------------------------------------------------------
 
 def design_blocks(rf):
-    """(N, D, second_order, step) of a Sobol result file, after checking that
-    /design/unit follows the Saltelli layout."""
+    """(N, D, second_order, blocks) of a Sobol result file: blocks (N, step)
+    holds the design points of each Saltelli block in the order A, AB_i,
+    [BA_i,] B, as the file records them; checked against /design/unit."""
     rf.require_design("sobol")
     D = rf.dim
     so = bool(rf.design.get("second_order", 0))
@@ -154,10 +157,11 @@ def design_blocks(rf):
     if "samples" in rf.design and rf.design["samples"] != N:
         raise ResultError("%s: /design samples = %d but the points make %d blocks"
                           % (rf.path, rf.design["samples"], N))
+    blocks = rf.point_blocks(step)
     U = rf.point_unit()
     if U is not None and N:
-        check_layout(U.reshape(N, step, D), D, so, rf.path)
-    return N, D, so, step
+        check_layout(U[blocks], D, so, rf.path)
+    return N, D, so, blocks
 
 
 def check_layout(Ub, D, so, path="result file"):
@@ -182,13 +186,14 @@ def check_layout(Ub, D, so, path="result file"):
                                   % (path, bad[0], i + 1, i + 1))
 
 
-def analyze_values(values, complete, N, D, so, **kw):
+def analyze_values(values, complete, blocks, D, so, **kw):
     """Indices from per-point responses `values` (points,) with the
-    per-point flag `complete`.  Drops whole blocks (policy) and returns the
-    SALib dict plus 'blocks': counts of blocks total/used/dropped."""
-    step = block_size(D, so)
-    V = np.asarray(values, dtype=float).reshape(N, step)
-    C = np.asarray(complete, dtype=bool).reshape(N, step)
+    per-point flag `complete`, arranged by `blocks` (design_blocks).  Drops
+    whole blocks (policy) and returns the SALib dict plus 'blocks': counts
+    of blocks total/used/dropped."""
+    N = len(blocks)
+    V = np.asarray(values, dtype=float)[blocks]
+    C = np.asarray(complete, dtype=bool)[blocks]
     bad_run = ~C.all(axis=1)
     bad_val = ~bad_run & ~np.isfinite(V).all(axis=1)
     keep = ~(bad_run | bad_val)
@@ -200,14 +205,14 @@ def analyze_values(values, complete, N, D, so, **kw):
     return S
 
 
-def degenerate_blocks(rf, N, D, step):
-    """How many of the N Saltelli blocks of the file's design have A = B in
-    unit coordinates (every point of the block the same); 0 when the file
-    has no /design/unit."""
+def degenerate_blocks(rf, blocks):
+    """How many of the Saltelli blocks of the file's design (design_blocks)
+    have A = B in unit coordinates (every point of the block the same); 0
+    when the file has no /design/unit."""
     U = rf.point_unit()
-    if U is None or not N:
+    if U is None or not len(blocks):
         return 0
-    Ub = U.reshape(N, step, D)
+    Ub = U[blocks]
     return int(np.sum(np.all(Ub[:, 0, :] == Ub[:, -1, :], axis=1)))
 
 
@@ -271,16 +276,16 @@ def analyze_summary(rf, metric, num_resamples=DEFAULT_RESAMPLES,
                     conf_level=DEFAULT_CONF_LEVEL, seed=DEFAULT_SEED):
     """Sobol indices of a summary metric.  Returns the SALib dict plus
     'names', 'blocks', 'metric', 'units'."""
-    N, D, so, step = design_blocks(rf)
+    N, D, so, blocks = design_blocks(rf)
     y = rf.summary(metric)
     v, complete = rf.point_values(y)
-    S = analyze_values(v, complete, N, D, so, num_resamples=num_resamples,
+    S = analyze_values(v, complete, blocks, D, so, num_resamples=num_resamples,
                        conf_level=conf_level, seed=seed)
     S["names"] = rf.param_names
     S["metric"] = metric
     S["units"] = rf.metric_info(metric)["units"]
     S["second_order"] = so
-    S["degenerate_blocks"] = degenerate_blocks(rf, N, D, step)
+    S["degenerate_blocks"] = degenerate_blocks(rf, blocks)
     return S
 
 
@@ -288,7 +293,7 @@ def analyze_timeseries(rf, metric, num_resamples=DEFAULT_RESAMPLES,
                        conf_level=DEFAULT_CONF_LEVEL, seed=DEFAULT_SEED, times=None):
     """Sobol indices of a time-series metric at every output time: S1, ST ...
     with a leading time axis (T, D) / (T, D, D), and blocks_used (T,)."""
-    N, D, so, step = design_blocks(rf)
+    N, D, so, blocks = design_blocks(rf)
     y = rf.timeseries(metric)
     tidx = np.arange(y.shape[1]) if times is None else np.asarray(times, dtype=int)
     y = y[:, tidx]
@@ -298,7 +303,7 @@ def analyze_timeseries(rf, metric, num_resamples=DEFAULT_RESAMPLES,
     used = np.zeros(T, dtype=int)
     dropped_unfinished = 0
     for t in range(T):
-        S = analyze_values(v[:, t], complete, N, D, so, num_resamples=num_resamples,
+        S = analyze_values(v[:, t], complete, blocks, D, so, num_resamples=num_resamples,
                            conf_level=conf_level, seed=seed)
         b = S.pop("blocks")
         used[t] = b["used"]
@@ -309,5 +314,5 @@ def analyze_timeseries(rf, metric, num_resamples=DEFAULT_RESAMPLES,
             out[k][t] = a
     out.update(over_time_info(rf, metric, tidx, N, used, dropped_unfinished))
     out["second_order"] = so
-    out["degenerate_blocks"] = degenerate_blocks(rf, N, D, step)
+    out["degenerate_blocks"] = degenerate_blocks(rf, blocks)
     return out

@@ -72,6 +72,22 @@ def morris_unit(D, trajectories, levels, seed=0):
     return out.reshape(trajectories * (D + 1), D)
 
 
+def design_roles(design_type, D, points, design_attrs):
+    """Per point (block, role) of a sobol or morris design, from the layout
+    docs/output-format.md documents: a Saltelli block of D + 2 (2D + 2 with
+    second_order) points A, AB_1..AB_D, [BA_1..BA_D,] B, or a Morris
+    trajectory of D + 1 steps, the points of a block consecutive.  None for
+    other designs, which have no blocks."""
+    if design_type == "sobol":
+        size = 2 * D + 2 if design_attrs.get("second_order") else D + 2
+    elif design_type == "morris":
+        size = D + 1
+    else:
+        return None
+    p = np.arange(points)
+    return p // size, p % size
+
+
 # -- models --------------------------------------------------------------------
 
 def ishigami(X, a=ISHIGAMI_A, b=ISHIGAMI_B, t=1.0):
@@ -110,7 +126,7 @@ def write_result(path, *, model, design_type, names, lower, upper, unit, params,
                  replicates=1, units=None, kinds=None, scales=None, choices=None,
                  design_attrs=None, status=None, messages=None, summary=None,
                  timeseries=None, time=None, time_units="d", snapshots=None,
-                 sweep_name="synthetic", seed=42, points=None):
+                 sweep_name="synthetic", seed=42, points=None, roles=True):
     """Write a result file.  unit/params are per *point* (points x D); runs
     are point * replicates + replicate.  summary: {name: (values (runs,),
     units, description)}; timeseries: {name: (values (runs, T), units,
@@ -118,7 +134,12 @@ def write_result(path, *, model, design_type, names, lower, upper, unit, params,
     With no parameters (names == [], a sweep with "parameters": []) give
     points; the file is then what sendrift writes: /design/params and
     /design/unit of shape (runs, 0), and the attributes names, units, kinds,
-    scales, lower, upper with a NULL dataspace (h5py.Empty)."""
+    scales, lower, upper with a NULL dataspace (h5py.Empty).
+    roles: for sobol and morris designs, /design/block and /design/role as
+    sendrift writes them (True: from the documented layout, point = block *
+    block size + role), none (False: a file of format_version 1, from
+    before sendrift wrote them), or per point (block, role) arrays of one's
+    own.  The file has format_version 2, or 1 with roles False."""
     D = len(names)
     if D == 0:
         unit = np.zeros((int(points or 1), 0))
@@ -143,7 +164,8 @@ def write_result(path, *, model, design_type, names, lower, upper, unit, params,
                      ("model", model), ("mpi_version", "none"), ("hdf5_version", h5py.version.hdf5_version),
                      ("created", "2025-01-01T00:00:00Z"), ("design_digest", "0" * 16)]:
             f.attrs[k] = v
-        f.attrs["format_version"] = np.int32(1)
+        # as sendrift: version 2 writes the roles, a file without them is older
+        f.attrs["format_version"] = np.int32(1 if roles is False else 2)
         f.attrs["seed"] = np.uint64(seed)
 
         g = f.create_group("design")
@@ -177,6 +199,16 @@ def write_result(path, *, model, design_type, names, lower, upper, unit, params,
         ds = g.create_dataset("replicate", data=run_rep.astype(np.uint64))
         ds.attrs["units"] = "1"
         ds.attrs["description"] = "replicate of each run"
+        if roles is True:
+            roles = design_roles(design_type, D, points, design_attrs or {})
+        if roles is not None and roles is not False:
+            for k, v, what in zip(("block", "role"), roles, (
+                    "the block of each run's point: Saltelli base point or Morris trajectory",
+                    "the role of each run's point in its block: sobol 0 = A, k = AB_k, "
+                    "D + k = BA_k, last = B; morris the step")):
+                ds = g.create_dataset(k, data=np.asarray(v, dtype=np.uint64)[run_point])
+                ds.attrs["units"] = "1"
+                ds.attrs["description"] = what
         if choices:
             cg = g.create_group("choices")
             for k, v in choices.items():

@@ -65,7 +65,7 @@ class MorrisCase(unittest.TestCase):
                               trajectories=T, levels=4, seed=3)
         with ResultFile(p) as rf:
             S = morris.analyze_summary(rf, "y")
-            U = rf.point_unit().reshape(T, 4, 3)
+            U = rf.point_unit()[rf.point_blocks(4)]     # (T, 4 steps, 3)
         self.assertGreater(S["sigma"][0], 0.1)
         self.assertGreater(S["sigma"][1], 0.1)
         self.assertAlmostEqual(S["sigma"][2], 0.0, places=9)
@@ -119,6 +119,34 @@ class MorrisCase(unittest.TestCase):
         with ResultFile(p) as rf:
             with self.assertRaisesRegex(ResultError, "trajectory 1"):
                 morris.analyze_summary(rf, "y")
+
+    def test_trajectories_from_the_file(self):
+        """Each point's trajectory and step come from /design/block and
+        /design/role: the points in another order give the same numbers,
+        and a file without them (older) the documented layout."""
+        T, D, levels = 15, 3, 4
+        U = synth.morris_unit(D, T, levels, 4)
+        y = U[:, 0] * U[:, 1] + 2 * U[:, 2]
+        blk, role = synth.design_roles("morris", D, len(U), {})
+        out = []
+        for name, order, roles in (("ordered", np.arange(len(U)), True),
+                                   ("shuffled", np.random.default_rng(1).permutation(len(U)),
+                                    None),
+                                   ("older", np.arange(len(U)), False)):
+            if roles is None:
+                roles = (blk[order], role[order])
+            p = synth.write_result(os.path.join(self.dir, name + ".h5"), model="t",
+                                   design_type="morris", names=["a", "b", "c"],
+                                   lower=[0] * 3, upper=[1] * 3, unit=U[order],
+                                   params=U[order],
+                                   design_attrs={"trajectories": T, "levels": levels},
+                                   summary={"y": (y[order], "1", "x1 x2 + 2 x3")}, roles=roles)
+            with ResultFile(p) as rf:
+                out.append(morris.analyze_summary(rf, "y"))
+        for S in out[1:]:
+            for k in ("mu", "mu_star", "sigma", "mu_star_conf"):
+                np.testing.assert_array_equal(S[k], out[0][k], err_msg=k)
+        self.assertAlmostEqual(out[0]["mu_star"][2], 2.0, places=9)
 
     def test_wrong_design(self):
         p = synth.ishigami_file(os.path.join(self.dir, "ish.h5"), N=16, second_order=False,

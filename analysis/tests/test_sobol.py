@@ -30,6 +30,7 @@ import tempfile
 import unittest
 from statistics import NormalDist
 
+import h5py
 import numpy as np
 
 from sendrift_analysis import sobol
@@ -301,6 +302,90 @@ class FailedRunPolicy(unittest.TestCase):
                                summary={"y": (U.sum(axis=1), "1", "sum")})
         with ResultFile(p) as rf:
             with self.assertRaisesRegex(ResultError, "block 3, AB_2"):
+                sobol.analyze_summary(rf, "y")
+
+
+class RolesFromFile(unittest.TestCase):
+    """The analysis takes each point's block and role from /design/block and
+    /design/role, not from where the point sits in the file."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="sd-roles-")
+        cls.N, cls.D = 2 ** 6, 3
+        U = synth.saltelli_unit(cls.D, cls.N, True)
+        cls.U, cls.y = U, synth.ishigami(-math.pi + 2 * math.pi * U)
+        cls.roles = synth.design_roles("sobol", cls.D, len(U), {"second_order": 1})
+        cls.ref = cls.write("ref.h5")
+        with ResultFile(cls.ref) as rf:
+            cls.S = sobol.analyze_summary(rf, "y")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    @classmethod
+    def write(cls, name, order=None, roles=True):
+        """The design with its points in `order`; roles True: each point's
+        own (block, role)."""
+        order = np.arange(len(cls.U)) if order is None else order
+        if roles is True:
+            roles = (cls.roles[0][order], cls.roles[1][order])
+        return synth.write_result(
+            os.path.join(cls.dir, name), model="ishigami", design_type="sobol",
+            names=["x1", "x2", "x3"], lower=[-math.pi] * 3, upper=[math.pi] * 3,
+            unit=cls.U[order], params=-math.pi + 2 * math.pi * cls.U[order],
+            design_attrs={"samples": cls.N, "second_order": 1,
+                          "skip": synth.default_skip(cls.N)},
+            summary={"y": (cls.y[order], "1", "Ishigami")}, roles=roles)
+
+    def test_points_in_any_order(self):
+        order = np.random.default_rng(5).permutation(len(self.U))
+        with ResultFile(self.write("shuffled.h5", order)) as rf:
+            S = sobol.analyze_summary(rf, "y")
+        for k in ("S1", "S1_conf", "ST", "ST_conf", "S2", "S2_conf"):
+            np.testing.assert_array_equal(S[k], self.S[k], err_msg=k)
+
+    def test_file_without_roles_uses_the_documented_layout(self):
+        """format_version 1, from before the roles: the layout documented
+        for it."""
+        with ResultFile(self.write("old.h5", roles=False)) as rf:
+            self.assertEqual(rf.format_version, 1)
+            self.assertIsNone(rf.block)
+            S = sobol.analyze_summary(rf, "y")
+        for k in ("S1", "ST", "S2"):
+            np.testing.assert_array_equal(S[k], self.S[k], err_msg=k)
+
+    def test_damaged_roles(self):
+        blk, role = self.roles
+        p = self.write("norole.h5")
+        with h5py.File(p, "a") as f:
+            del f["design/role"]
+        with self.assertRaisesRegex(ResultError, "norole.h5: /design/block without "
+                                    "/design/role"):
+            ResultFile(p)
+        with h5py.File(p, "a") as f:
+            del f["design/block"]
+        with ResultFile(p) as rf:
+            with self.assertRaisesRegex(ResultError, "norole.h5: no /design/block and "
+                                        "/design/role dataset, which a sobol design of "
+                                        "format_version 2 must have"):
+                sobol.analyze_summary(rf, "y")
+        step = 2 * self.D + 2
+        cases = [("big", (blk, np.where(np.arange(len(blk)) == 9, step, role)),
+                  "/design/role is 8 at run 9, beyond the 8 roles"),
+                 ("twice", (blk, np.where(np.arange(len(blk)) == step + 2, 1, role)),
+                  "give block 1 2 points of role 1"),
+                 ("block", (np.where(np.arange(len(blk)) == 0, self.N, blk), role),
+                  "/design/block is 64 at run 0, beyond the 64 blocks")]
+        for name, roles, want in cases:
+            with ResultFile(self.write(name + ".h5", roles=roles)) as rf:
+                with self.assertRaisesRegex(ResultError, want):
+                    sobol.analyze_summary(rf, "y")
+        # Roles that contradict /design/unit: the layout check says so.
+        swapped = np.where(role == 1, 2, np.where(role == 2, 1, role))
+        with ResultFile(self.write("swapped.h5", roles=(blk, swapped))) as rf:
+            with self.assertRaisesRegex(ResultError, "block 0, AB_1 is not A"):
                 sobol.analyze_summary(rf, "y")
 
 

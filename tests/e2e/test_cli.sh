@@ -49,6 +49,14 @@ mpi 3 "$SENDRIFT" run "$WORK/bad.json" -o "$WORK/bad.h5" >"$WORK/stdout" 2>"$WOR
 [ "$got" != 0 ] || fail "bad sweep on 3 ranks exited 0"
 [ "$(grep -c 'parameters\[0\].range: min 2 > max 1' "$WORK/stderr")" = 1 ] || { cat "$WORK/stderr"; fail "message not printed exactly once"; }
 [ ! -e "$WORK/bad.h5" ] || fail "a bad sweep created its result file"
+# For developers, SENDRIFT_TRACE=1 adds where the error was recorded and the
+# calls it went up through (file:line, relative to the source tree); users
+# see the message alone.
+grep -q "src/" "$WORK/stderr" && fail "a source location shown without SENDRIFT_TRACE"
+expect_status 2 env SENDRIFT_TRACE=1 "$SENDRIFT" check "$WORK/bad.json"
+expect_stderr "bad.json: parameters[0].range: min 2 > max 1"
+grep -qE '^sendrift: error: \(bad input, at src/sweepfile/[a-z_]+\.c:[0-9]+( <- src/[a-z_/]+\.c:[0-9]+)+\)$' \
+    "$WORK/stderr" || { cat "$WORK/stderr"; fail "SENDRIFT_TRACE: no trace"; }
 
 # A missing sweep file.
 expect_status 2 "$SENDRIFT" run "$WORK/nosuch.json" -o "$WORK/x.h5"

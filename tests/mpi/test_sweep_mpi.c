@@ -13,6 +13,7 @@
 #include "sendrift/error.h"
 #include "sendrift/results.h"
 #include "sendrift/sweep.h"
+#include "sd_test.h"
 
 static int rank, size;
 
@@ -152,35 +153,19 @@ static void test_bad_layout(void)
     sd_sweep_destroy(&s);
 }
 
-/* Every test must assert something at every rank count: one that returns
- * without an assertion (a vacuous pass) fails. */
-#define ASSERTING(fn)                                                            \
-    static void fn##_asserting(void)                                             \
-    {                                                                            \
-        unsigned int before = CU_get_number_of_asserts();                        \
-        fn();                                                                    \
-        if (CU_get_number_of_asserts() == before) CU_FAIL("the test made no assertion"); \
-    }
-ASSERTING(test_p1)
-ASSERTING(test_p2_fail_on_second_rank)
-ASSERTING(test_bad_layout)
+static int set_up(void)
+{
+    return sd_test_world(&rank, &size);
+}
+
+static const sd_test tests[] = {
+    {"P = 1: runs, failures, refusal of an existing file", test_p1},
+    {"P = 2: a failure seen by one rank of a group", test_p2_fail_on_second_rank},
+    {"a layout that cannot form a group", test_bad_layout},
+    SD_TEST_END};
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    CU_initialize_registry();
-    CU_pSuite s = CU_add_suite("sweep on MPI ranks", NULL, NULL);
-    CU_add_test(s, "P = 1: runs, failures, refusal of an existing file", test_p1_asserting);
-    CU_add_test(s, "P = 2: a failure seen by one rank of a group", test_p2_fail_on_second_rank_asserting);
-    CU_add_test(s, "a layout that cannot form a group", test_bad_layout_asserting);
-    CU_basic_set_mode(rank == 0 ? CU_BRM_VERBOSE : CU_BRM_SILENT);
-    CU_basic_run_tests();
-    int failed = (int)(CU_get_number_of_failures() + CU_get_number_of_tests_failed());
-    int any = 0;
-    MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    CU_cleanup_registry();
-    MPI_Finalize();
-    return any ? 1 : 0;
+    const sd_test_suite suites[] = {{"sweep on MPI ranks", set_up, NULL, tests}, SD_SUITE_END};
+    return sd_test_main_mpi(&argc, &argv, suites);
 }

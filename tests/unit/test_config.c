@@ -19,6 +19,7 @@
 #include "sendrift/config.h"
 #include "sendrift/error.h"
 #include "sendrift/model.h"
+#include "sd_test.h"
 
 /* ------------------------------------------------------------ toy model */
 
@@ -830,45 +831,42 @@ static void test_suggest_case(void)
 
 /* ---------------------------------------------------------------- main */
 
+/* The model registry the tests parse against, set up before they run; the
+ * count of error cases, said after. */
+static int suite_init(void)
+{
+    set_up_registry();
+    return 0;
+}
+
+static int suite_cleanup(void)
+{
+    printf("\n%d error cases checked\n", n_error_cases);
+    return 0;
+}
+
+static const sd_test tests[] = {
+    {"parse sobol fixture", test_parse_sobol},
+    {"parse grid fixture", test_parse_grid},
+    {"parse list fixture", test_parse_list},
+    {"parse lhs and random fixtures", test_parse_lhs_random},
+    {"parse morris fixture", test_parse_morris},
+    {"defaults", test_defaults},
+    {"base and run parameter sets", test_paramsets},
+    {"choice parameters", test_choice_params},
+    {"errors: JSON syntax, empty, duplicate keys", test_err_syntax},
+    {"errors: unknown keys", test_err_keys},
+    {"errors: model", test_err_model},
+    {"errors: parameters", test_err_parameters},
+    {"errors: values", test_err_values},
+    {"errors: design", test_err_design},
+    {"errors: replicates, seed, output", test_err_scalars},
+    {"errors: loading files", test_err_load},
+    {"did you mean: case before other edits", test_suggest_case},
+    SD_TEST_END};
+
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    set_up_registry();
-    unsigned failures = 1;
-    if (CU_initialize_registry() == CUE_SUCCESS) {
-        CU_pSuite suite = CU_add_suite("config", NULL, NULL);
-        struct {
-            const char *name;
-            void (*fn)(void);
-        } tests[] = {
-            {"parse sobol fixture", test_parse_sobol},
-            {"parse grid fixture", test_parse_grid},
-            {"parse list fixture", test_parse_list},
-            {"parse lhs and random fixtures", test_parse_lhs_random},
-            {"parse morris fixture", test_parse_morris},
-            {"defaults", test_defaults},
-            {"base and run parameter sets", test_paramsets},
-            {"choice parameters", test_choice_params},
-            {"errors: JSON syntax, empty, duplicate keys", test_err_syntax},
-            {"errors: unknown keys", test_err_keys},
-            {"errors: model", test_err_model},
-            {"errors: parameters", test_err_parameters},
-            {"errors: values", test_err_values},
-            {"errors: design", test_err_design},
-            {"errors: replicates, seed, output", test_err_scalars},
-            {"errors: loading files", test_err_load},
-            {"did you mean: case before other edits", test_suggest_case},
-        };
-        for (size_t i = 0; suite && i < sizeof tests / sizeof tests[0]; i++)
-            if (!CU_add_test(suite, tests[i].name, tests[i].fn)) suite = NULL;
-        if (suite) {
-            CU_basic_set_mode(CU_BRM_VERBOSE);
-            CU_basic_run_tests();
-            failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-            printf("\n%d error cases checked\n", n_error_cases);
-        }
-        CU_cleanup_registry();
-    }
-    MPI_Finalize();
-    return failures != 0;
+    const sd_test_suite suites[] = {{"config", suite_init, suite_cleanup, tests}, SD_SUITE_END};
+    return sd_test_main_mpi(&argc, &argv, suites);
 }

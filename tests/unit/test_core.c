@@ -9,6 +9,7 @@
 #include "sendrift/model.h"
 #include "sendrift/progress.h"
 #include "sendrift/sweep.h"
+#include "sd_test.h"
 
 static void test_error_prefix(void)
 {
@@ -35,22 +36,41 @@ static void test_error_prefix(void)
 static void test_layout(void)
 {
     int groups = -1, idle = -1;
-    char msg[512];
-    CU_ASSERT_EQUAL(sd_sweep_layout(1, 1, &groups, &idle, msg, sizeof msg), SD_OK);
+    CU_ASSERT_EQUAL(sd_sweep_layout(1, 1, &groups, &idle), SD_OK);
     CU_ASSERT_EQUAL(groups, 1);
     CU_ASSERT_EQUAL(idle, 0);
-    CU_ASSERT_EQUAL(sd_sweep_layout(1, 2, &groups, &idle, msg, sizeof msg), SD_ERR_INPUT);
-    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "needs at least 3 ranks"));
-    CU_ASSERT_EQUAL(sd_sweep_layout(2, 2, &groups, &idle, msg, sizeof msg), SD_ERR_INPUT);
-    CU_ASSERT_EQUAL(sd_sweep_layout(4, 2, &groups, &idle, msg, sizeof msg), SD_OK);
+    sd_error_clear();
+    CU_ASSERT_EQUAL(sd_sweep_layout(1, 2, &groups, &idle), SD_ERR_INPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sd_error_message(), "needs at least 3 ranks"));
+    CU_ASSERT_EQUAL(sd_sweep_layout(2, 2, &groups, &idle), SD_ERR_INPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sd_error_message(), "this run has 2"));
+    /* The idle ranks' warning is printed by the sweep (e2e test_cli). */
+    CU_ASSERT_EQUAL(sd_sweep_layout(4, 2, &groups, &idle), SD_OK);
     CU_ASSERT_EQUAL(groups, 1);
     CU_ASSERT_EQUAL(idle, 1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "1 rank stay idle (use 3 or 5 ranks)"));
-    CU_ASSERT_EQUAL(sd_sweep_layout(9, 4, &groups, &idle, msg, sizeof msg), SD_OK);
+    CU_ASSERT_EQUAL(sd_sweep_layout(9, 4, &groups, &idle), SD_OK);
     CU_ASSERT_EQUAL(groups, 2);
     CU_ASSERT_EQUAL(idle, 0);
-    CU_ASSERT_STRING_EQUAL(msg, "");
-    CU_ASSERT_EQUAL(sd_sweep_layout(5, 0, &groups, &idle, msg, sizeof msg), SD_ERR_INPUT);
+    CU_ASSERT_EQUAL(sd_sweep_layout(5, 0, &groups, &idle), SD_ERR_INPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sd_error_message(), "at least 1 (got 0)"));
+}
+
+static void test_error_trace(void)
+{
+    sd_error_clear();
+    CU_ASSERT_STRING_EQUAL(sd_error_trace(), "");
+    int line = __LINE__ + 1;
+    CU_ASSERT_EQUAL(sd_error(SD_ERR_IO, "disk %s", "full"), SD_ERR_IO);
+    char want[128];
+    snprintf(want, sizeof want, "tests/unit/test_core.c:%d", line);
+    CU_ASSERT_STRING_EQUAL(sd_error_trace(), want);
+    CU_ASSERT_EQUAL(sd_error_pass("src/x.c", 7, SD_ERR_IO), SD_ERR_IO);
+    snprintf(want, sizeof want, "tests/unit/test_core.c:%d <- src/x.c:7", line);
+    CU_ASSERT_STRING_EQUAL(sd_error_trace(), want);
+    CU_ASSERT_STRING_EQUAL(sd_error_message(), "disk full");
+    /* A new error starts a new trace. */
+    sd_error(SD_ERR_INPUT, "other");
+    CU_ASSERT_PTR_NULL(strstr(sd_error_trace(), "src/x.c"));
 }
 
 static void test_durations(void)
@@ -133,20 +153,17 @@ static void test_models(void)
     sd_layout_free(&l);
 }
 
+static const sd_test tests[] = {
+    {"error messages and prefixes", test_error_prefix},
+    {"rank layout", test_layout},
+    {"error trace", test_error_trace},
+    {"durations", test_durations},
+    {"parameter families and lookups", test_family_and_lookup},
+    {"test models", test_models},
+    SD_TEST_END};
+
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    CU_initialize_registry();
-    CU_pSuite s = CU_add_suite("core", NULL, NULL);
-    CU_add_test(s, "error messages and prefixes", test_error_prefix);
-    CU_add_test(s, "rank layout", test_layout);
-    CU_add_test(s, "durations", test_durations);
-    CU_add_test(s, "parameter families and lookups", test_family_and_lookup);
-    CU_add_test(s, "test models", test_models);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    MPI_Finalize();
-    return failed ? 1 : 0;
+    const sd_test_suite suites[] = {{"core", NULL, NULL, tests}, SD_SUITE_END};
+    return sd_test_main_mpi(&argc, &argv, suites);
 }

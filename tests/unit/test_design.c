@@ -17,6 +17,7 @@
 #include "sendrift/config.h"
 #include "sendrift/design.h"
 #include "sendrift/error.h"
+#include "sd_test.h"
 
 /* ---------------------------------------------------------------------- */
 /* Building sweeps by hand                                                */
@@ -973,43 +974,29 @@ static void test_errors(void)
     CU_ASSERT_EQUAL(sd_design_create(&r, NULL), SD_ERR_INTERNAL);
 }
 
+static const sd_test tests[] = {
+    {"sobol first points (scipy)", test_sobol_first_points},
+    {"sobol high dims and indices (scipy)", test_sobol_high},
+    {"sobol errors", test_sobol_errors},
+    {"saltelli second order", test_saltelli_second_order},
+    {"saltelli first order", test_saltelli_first_order},
+    {"saltelli skip", test_saltelli_skip},
+    {"saltelli default skip (SALib), skip 0 flagged", test_saltelli_default_skip},
+    {"saltelli duplicates exact (brute force)", test_saltelli_duplicates},
+    {"lhs stratification and seeds", test_lhs},
+    {"lhs memory limit", test_lhs_too_big},
+    {"grid order, levels, replicates", test_grid},
+    {"grid int and choices", test_grid_int_choices},
+    {"list", test_list},
+    {"random int and choices", test_random_int_choices},
+    {"morris trajectories", test_morris},
+    {"morris orders and seed", test_morris_orders_and_seed},
+    {"random", test_random},
+    {"errors", test_errors},
+    SD_TEST_END};
+
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS) return 2;
-    CU_pSuite s = CU_add_suite("design", NULL, NULL);
-    if (!s) {
-        CU_cleanup_registry();
-        return 2;
-    }
-    struct { const char *name; void (*fn)(void); } tests[] = {
-        {"sobol first points (scipy)", test_sobol_first_points},
-        {"sobol high dims and indices (scipy)", test_sobol_high},
-        {"sobol errors", test_sobol_errors},
-        {"saltelli second order", test_saltelli_second_order},
-        {"saltelli first order", test_saltelli_first_order},
-        {"saltelli skip", test_saltelli_skip},
-        {"saltelli default skip (SALib), skip 0 flagged", test_saltelli_default_skip},
-        {"saltelli duplicates exact (brute force)", test_saltelli_duplicates},
-        {"lhs stratification and seeds", test_lhs},
-        {"lhs memory limit", test_lhs_too_big},
-        {"grid order, levels, replicates", test_grid},
-        {"grid int and choices", test_grid_int_choices},
-        {"list", test_list},
-        {"random int and choices", test_random_int_choices},
-        {"morris trajectories", test_morris},
-        {"morris orders and seed", test_morris_orders_and_seed},
-        {"random", test_random},
-        {"errors", test_errors},
-    };
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn)) {
-            CU_cleanup_registry();
-            return 2;
-        }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    unsigned run = CU_get_number_of_tests_run();
-    CU_cleanup_registry();
-    return (failed || run == 0) ? 1 : 0;
+    const sd_test_suite suites[] = {{"design", NULL, NULL, tests}, SD_SUITE_END};
+    return sd_test_main(suites);
 }

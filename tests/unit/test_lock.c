@@ -21,6 +21,7 @@
 
 #include "sendrift/error.h"
 #include "sendrift/lock.h"
+#include "sd_test.h"
 
 /* ------------------------------------------------------------- helpers */
 
@@ -533,25 +534,22 @@ static void test_race(void)
 
 /* ---------------------------------------------------------------- main */
 
+static const sd_test tests[] = {
+    {"acquire, refuse a second writer, release", test_acquire_refuse_release},
+    {"stale locks of this host are taken over", test_stale},
+    {"a held flock keeps a lock whose pid is gone", test_flock_held},
+    {"another host's lock, a damaged lock", test_other_host},
+    {"spellings of one path are one lock", test_spellings},
+    {"missing and unwritable directories", test_bad_places},
+    {"release removes only its own lock file", test_release_only_ours},
+    {"a second process; a killed holder", test_two_processes},
+    {"a holder that ends is waited for", test_waits_for_ending_holder},
+    {"processes racing for a free or stale lock", test_race},
+    SD_TEST_END};
+
+/* Without MPI: these tests fork, which an MPI process must not do. */
 int main(void)
 {
-    unsigned failures = 1;
-    if (CU_initialize_registry() == CUE_SUCCESS) {
-        CU_pSuite s = CU_add_suite("lock", NULL, NULL);
-        CU_add_test(s, "acquire, refuse a second writer, release", test_acquire_refuse_release);
-        CU_add_test(s, "stale locks of this host are taken over", test_stale);
-        CU_add_test(s, "a held flock keeps a lock whose pid is gone", test_flock_held);
-        CU_add_test(s, "another host's lock, a damaged lock", test_other_host);
-        CU_add_test(s, "spellings of one path are one lock", test_spellings);
-        CU_add_test(s, "missing and unwritable directories", test_bad_places);
-        CU_add_test(s, "release removes only its own lock file", test_release_only_ours);
-        CU_add_test(s, "a second process; a killed holder", test_two_processes);
-        CU_add_test(s, "a holder that ends is waited for", test_waits_for_ending_holder);
-        CU_add_test(s, "processes racing for a free or stale lock", test_race);
-        CU_basic_set_mode(CU_BRM_VERBOSE);
-        CU_basic_run_tests();
-        failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-        CU_cleanup_registry();
-    }
-    return failures != 0;
+    const sd_test_suite suites[] = {{"lock", NULL, NULL, tests}, SD_SUITE_END};
+    return sd_test_main(suites);
 }
