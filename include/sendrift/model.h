@@ -162,7 +162,8 @@ typedef struct sd_model_class {
     void (*destroy)(void *state);
 } sd_model_class;
 
-/* The registry of models compiled in. */
+/* The registry of the models compiled in (src/models/registry.c, the one
+ * place that names them). */
 const sd_model_class *sd_model_find(const char *name);
 const sd_model_class *const *sd_model_all(size_t *n);
 

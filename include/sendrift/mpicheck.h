@@ -35,11 +35,28 @@ int sd_mpi_fail_at(const char *file, int line, int mpirc, const char *call);
         if (sd_mpi_rc_ != MPI_SUCCESS) return sd_mpi_fail(sd_mpi_rc_, #call); \
     } while (0)
 
+/* For the calls of a protocol between ranks (the controller handing out
+ * runs, a group broadcasting a decision): when one of them fails, the ranks
+ * can no longer agree on anything, not even on the failure, and waiting
+ * would hang the job.  So the failure is fatal: the message (the call and
+ * MPI's reason) goes to stderr and the whole job is aborted with exit
+ * status 3, which a batch script sees.  Finished runs are already in the
+ * result file, which stays valid, and --resume continues the sweep. */
+#define SD_MPI_FATAL(call)                                                    \
+    do {                                                                      \
+        int sd_mpi_rc_ = (call);                                              \
+        if (sd_mpi_rc_ != MPI_SUCCESS) sd_mpi_abort_at(__FILE__, __LINE__, sd_mpi_rc_, #call); \
+    } while (0)
+void sd_mpi_abort_at(const char *file, int line, int mpirc, const char *call);
+
 /* Collective over comm: the worst of every rank's rc (SD_OK when all are
  * SD_OK).  When some rank failed, every rank's error message becomes that
  * of the lowest failing rank (a rank that did not fail thus learns why).
  * When the agreement itself fails, SD_ERR_MPI. */
 int sd_agree(MPI_Comm comm, int rc);
+
+/* This rank and the size of comm (either may be NULL). */
+int sd_mpi_rank_size(MPI_Comm comm, int *rank, int *size);
 
 /* Make comm return errors to the caller instead of aborting the job. */
 int sd_mpi_errors_return(MPI_Comm comm);

@@ -14,6 +14,7 @@
 #include "sendrift/config.h"
 #include "sendrift/design.h"
 #include "sendrift/model.h"
+#include "sendrift/plan.h"
 
 typedef enum {
     SD_RUN_PENDING = 0,
@@ -60,8 +61,7 @@ int sd_results_check_name(const char *path);
  * When force replaces an existing file, the new one stays PATH.partial until
  * sd_results_close, so that the old file is kept until the new one is
  * finished; otherwise it is at PATH as soon as it is set up. */
-int sd_results_create(const char *path, MPI_Comm comm, const sd_sweep *s,
-                      const sd_design *d, const sd_layout *layout,
+int sd_results_create(const char *path, MPI_Comm comm, const sd_plan *plan,
                       const sd_results_opts *opts, sd_results **out);
 
 /* Open an existing result file to continue its sweep (collective).  Fails,
@@ -71,8 +71,7 @@ int sd_results_create(const char *path, MPI_Comm comm, const sd_sweep *s,
  * every run.  When PATH.partial holds an unfinished replacement of PATH
  * (a --force sweep that was killed) for this same sweep, that file is the
  * one continued, and it replaces PATH at sd_results_close. */
-int sd_results_open(const char *path, MPI_Comm comm, const sd_sweep *s,
-                    const sd_design *d, const sd_layout *layout,
+int sd_results_open(const char *path, MPI_Comm comm, const sd_plan *plan,
                     const sd_results_opts *opts, sd_results **out,
                     sd_results_state *state);
 
@@ -84,11 +83,6 @@ int sd_results_write_run(sd_results *r, uint64_t run, const double *series,
                          const double *summary, double wall_seconds,
                          int group, uint32_t attempts, sd_run_status status,
                          const char *message);
-
-/* Snapshots: the output-time indices the sweep's output.snapshots.times
- * name (every one must be an output time).  Returns SD_ERR_INPUT naming the
- * first time that is not.  idx must hold s->n_snap_times entries. */
-int sd_results_snapshot_indices(const sd_sweep *s, const sd_layout *l, size_t *idx);
 
 /* Open the datasets of the snapshot of `run` at output index k (independent:
  * every rank of the run's group opens its own handle). */
@@ -111,10 +105,6 @@ int sd_results_close_keep_old(sd_results **r);
  * (see sd_results_create), or NULL when it is at its path. */
 const char *sd_results_temp_name(const sd_results *r);
 
-/* The digest of everything that fixes a sweep's runs and their outputs:
- * model, fixed parameters, axes, design, replicates, seed, output layout. */
-void sd_results_digest(const sd_sweep *s, const sd_layout *layout, char out[17]);
-
 /* The XDMF file written beside a result file with snapshots: path with its
  * extension replaced by ".xmf". */
 void sd_results_xdmf_name(const char *path, char *xmf, size_t n);
@@ -123,8 +113,7 @@ void sd_results_xdmf_name(const char *path, char *xmf, size_t n);
  * cannot be told). */
 uint64_t sd_results_free_bytes(const char *path);
 
-/* Estimated size of the result file in bytes. */
-uint64_t sd_results_estimate_bytes(const sd_sweep *s, const sd_design *d,
-                                   const sd_layout *layout);
+/* Estimated size of the result file of the whole plan, in bytes. */
+uint64_t sd_results_estimate_bytes(const sd_plan *plan);
 
 #endif

@@ -63,16 +63,9 @@ typedef struct {
 int sd_sweep_run(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *opts,
                  sd_sweep_report *report);
 
-/* Everything sd_sweep_run checks before its first run that does not depend
- * on the ranks or the output file (collective): the model's outputs, the
- * design, snapshots against output times, memory.  `check` uses it, so that
- * it accepts exactly what `run` would start.  On success the caller owns
- * *design (sd_design_destroy) and *layout (sd_layout_free). */
-int sd_sweep_check(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *opts,
-                   sd_design **design, sd_layout *layout);
-
-/* How ranks are laid out: groups of P after the controller. */
-int sd_sweep_layout(int world_size, int P, int *groups, int *idle, char *msg,
-                    size_t msglen);
+/* How ranks are laid out: groups of P after the controller (with one rank,
+ * one group of it).  idle: worker ranks left over.  SD_ERR_INPUT, with the
+ * message, when world_size ranks cannot make one group of P. */
+int sd_sweep_layout(int world_size, int P, int *groups, int *idle);
 
 #endif

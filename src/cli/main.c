@@ -16,6 +16,8 @@
 #include "sendrift/error.h"
 #include "sendrift/merge.h"
 #include "sendrift/model.h"
+#include "sendrift/mpicheck.h"
+#include "sendrift/plan.h"
 #include "sendrift/progress.h"
 #include "sendrift/results.h"
 #include "sendrift/sweep.h"
@@ -30,7 +32,7 @@ enum {
     SD_EXIT_REQUEUE = 75     /* stopped by a signal: resume it (EX_TEMPFAIL) */
 };
 
-static int sd_rank;
+static int sd_rank, sd_size;
 
 static void usage(FILE *out)
 {
@@ -96,10 +98,17 @@ static void version(void)
            maj, min, rel);
 }
 
+/* Print the error (rank 0) and give the exit status.  SENDRIFT_TRACE=1 adds
+ * where in the source it was recorded and the calls it went up through. */
 static int fail(int code, int exit_status)
 {
-    if (sd_rank == 0) fprintf(stderr, "sendrift: error: %s\n", sd_error_message());
-    (void)code;
+    if (sd_rank == 0) {
+        fprintf(stderr, "sendrift: error: %s\n", sd_error_message());
+        const char *trace = getenv("SENDRIFT_TRACE");
+        if (trace && *trace && strcmp(trace, "0") != 0 && *sd_error_trace())
+            fprintf(stderr, "sendrift: error: (%s, at %s)\n", sd_error_name(code),
+                    sd_error_trace());
+    }
     return exit_status;
 }
 
@@ -248,97 +257,23 @@ static int cmd_check(int argc, char **argv)
         return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
     }
     sd_sweep *s = NULL;
-    sd_design *d = NULL;
-    sd_layout l;
-    memset(&l, 0, sizeof l);
+    sd_plan *plan = NULL;
     int rc = sd_sweep_load(path, MPI_COMM_WORLD, &s);
     if (rc != SD_OK) return fail(rc, SD_EXIT_USAGE);
-    /* The checks `run` makes before its first run, the same code. */
-    sd_sweep_opts o = {.ranks_per_sim = 1};
-    rc = sd_sweep_check(s, MPI_COMM_WORLD, &o, &d, &l);
+    /* The plan `run` builds before its first run, the same code, as run
+     * would on one worker group per rank besides rank 0. */
+    sd_plan_opts o = {.ranks_per_sim = 1, .worker = sd_size == 1 || sd_rank > 0,
+                      .check_memory = 1, .quiet = 0};
+    rc = sd_plan_create(s, MPI_COMM_WORLD, &o, &plan);
     if (rc != SD_OK) {
         sd_sweep_destroy(&s);
         return fail(rc, rc == SD_ERR_INPUT ? SD_EXIT_USAGE : SD_EXIT_ERROR);
     }
-    if (sd_rank == 0) {
-        size_t D = sd_design_dim(d);
-        char size[32];
-        sd_format_bytes((double)sd_results_estimate_bytes(s, d, &l), size, sizeof size);
-        printf("%s: valid\n", path);
-        printf("name:        %s\n", s->name);
-        printf("model:       %s\n", s->model->name);
-        printf("design:      %s", sd_design_type_name(s->design.type));
-        if (s->design.type == SD_DESIGN_SOBOL)
-            printf(" (N = %llu base points, %s, skip %llu)",
-                   (unsigned long long)s->design.samples,
-                   s->design.second_order ? "second order" : "first and total order",
-                   (unsigned long long)s->design.skip);
-        if (s->design.type == SD_DESIGN_MORRIS)
-            printf(" (%llu trajectories, %u levels)", (unsigned long long)s->design.trajectories,
-                   s->design.levels);
-        if (s->design.type == SD_DESIGN_LHS || s->design.type == SD_DESIGN_RANDOM)
-            printf(" (%llu samples)", (unsigned long long)s->design.samples);
-        printf("\npoints:      %llu\nreplicates:  %llu\nruns:        %llu\nseed:        %llu\n",
-               (unsigned long long)sd_design_points(d), (unsigned long long)s->replicates,
-               (unsigned long long)sd_design_runs(d), (unsigned long long)s->seed);
-        printf("outputs:     %zu time series x %zu times, %zu summaries\n",
-               s->output_timeseries ? l.n_series : 0, l.n_times, l.n_summary);
-        printf("result file: about %s\n", size);
-        printf("parameters (%zu swept):\n", D);
-        for (size_t k = 0; k < D; k++) {
-            const sd_axis *a = &s->axes[k];
-            printf("  %-20s %-6s ", a->name, a->def.unit ? a->def.unit : "1");
-            if (a->kind == SD_AXIS_RANGE) {
-                printf("range [%g, %g] %s", a->min, a->max, a->log ? "log" : "lin");
-                if (a->levels) printf(", %zu levels", a->levels);
-            } else {
-                printf("%zu values:", a->n_values);
-                for (size_t j = 0; j < a->n_values; j++) {
-                    if (a->kind == SD_AXIS_CHOICES)
-                        printf(" %s", a->choices[j]);
-                    else
-                        printf(" %g", a->values[j]);
-                }
-            }
-            printf("\n");
-        }
-        if (s->n_fixed) {
-            printf("fixed (model.params):\n");
-            for (size_t k = 0; k < s->n_fixed; k++) {
-                if (s->fixed[k].choice)
-                    printf("  %-20s %s\n", s->fixed[k].name, s->fixed[k].choice);
-                else
-                    printf("  %-20s %g %s\n", s->fixed[k].name, s->fixed[k].value,
-                           s->fixed[k].def.unit ? s->fixed[k].def.unit : "");
-            }
-        }
-        uint64_t runs = sd_design_runs(d), show = all ? runs : (runs < 10 ? runs : 10);
-        double *x = calloc(D + 1, sizeof *x);
-        printf("runs:\n  %8s %6s %4s", "run", "point", "rep");
-        for (size_t k = 0; k < D; k++) printf(" %14s", s->axes[k].name);
-        printf("\n");
-        for (uint64_t r = 0; x && r < show; r++) {
-            uint64_t pt, rep;
-            sd_design_split(d, r, &pt, &rep);
-            if (sd_design_point(d, pt, x) != SD_OK) break;
-            printf("  %8llu %6llu %4llu", (unsigned long long)r, (unsigned long long)pt,
-                   (unsigned long long)rep);
-            for (size_t k = 0; k < D; k++) {
-                if (s->axes[k].kind == SD_AXIS_CHOICES)
-                    printf(" %14s", s->axes[k].choices[(size_t)x[k]]);
-                else
-                    printf(" %14.6g", x[k]);
-            }
-            printf("\n");
-        }
-        if (show < runs)
-            printf("  ... %llu more (--all prints them)\n", (unsigned long long)(runs - show));
-        free(x);
-    }
-    sd_layout_free(&l);
-    sd_design_destroy(&d);
+    if (sd_rank == 0)
+        rc = sd_plan_print(plan, stdout, path, all, sd_results_estimate_bytes(plan));
+    sd_plan_destroy(&plan);
     sd_sweep_destroy(&s);
-    return SD_EXIT_OK;
+    return rc == SD_OK ? SD_EXIT_OK : fail(rc, SD_EXIT_ERROR);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -529,8 +464,15 @@ static int cmd_merge(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* If MPI cannot even start there is nothing to report through. */
     MPI_Init(&argc, &argv);
+    /* From here on every MPI failure comes back as an error code, to be
+     * reported like any other; communicators made from the world inherit
+     * this.  Should these calls fail, MPI's default handler aborts the job,
+     * which is all that could be done anyway. */
+    sd_mpi_errors_return(MPI_COMM_WORLD);
     MPI_Comm_rank(MPI_COMM_WORLD, &sd_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &sd_size);
     int status;
     if (argc < 2) {
         if (sd_rank == 0) usage(stderr);

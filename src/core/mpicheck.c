@@ -14,9 +14,25 @@ int sd_mpi_fail_at(const char *file, int line, int mpirc, const char *call)
                        len ? msg : "unknown MPI error");
 }
 
+void sd_mpi_abort_at(const char *file, int line, int mpirc, const char *call)
+{
+    sd_mpi_fail_at(file, line, mpirc, call);
+    fprintf(stderr, "sendrift: fatal: %s (at %s); the ranks can no longer agree: aborting the "
+                    "job (finished runs are in the result file: continue with --resume)\n",
+            sd_error_message(), sd_error_trace());
+    MPI_Abort(MPI_COMM_WORLD, 3);
+}
+
 int sd_mpi_errors_return(MPI_Comm comm)
 {
     SD_MPI(MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN));
+    return SD_OK;
+}
+
+int sd_mpi_rank_size(MPI_Comm comm, int *rank, int *size)
+{
+    if (rank) SD_MPI(MPI_Comm_rank(comm, rank));
+    if (size) SD_MPI(MPI_Comm_size(comm, size));
     return SD_OK;
 }
 

@@ -137,7 +137,7 @@ static inline double drift_hill(double U, double K, double h)
     return 1.0 / (1.0 + 1.0 / xh);
 }
 
-void sd_drift_kernel_events(const sd_box *b, const sd_drift_region *R, const sd_drift_coef *c,
+void sd_drift_kernel_events(const sd_box *b, const sd_region *R, const sd_drift_coef *c,
                             const sd_rng *rng, uint64_t step, const uint8_t *kind,
                             const double *epi, const double *S, const double *E,
                             uint8_t *kind_new, double *epi_new, double *qS, double *aE,

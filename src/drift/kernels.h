@@ -134,10 +134,6 @@ void sd_drift_drive_at(const sd_drift_params *p, double t, sd_drift_drive *d);
 
 /* ---- Kernels (events.c; pure computation, no MPI) ------------------------- */
 
-/* The kernels work on regions of the block (box.h: sd_box_regions splits
- * it into the inside and the shell around it). */
-typedef sd_region sd_drift_region;
-
 /* Event counters (cumulative, local to a rank). */
 enum {
     SD_DRIFT_EV_INTRINSIC = 0, /* inductions by channel                     */
@@ -186,7 +182,7 @@ void sd_drift_kernel_ode(const sd_box *b, const sd_drift_coef *c, const uint8_t 
  * holding the deterministic update), the field sources qS, aE, qE of the new
  * state, and adds to ev[SD_DRIFT_NEVENTS].  Returns the number of senescent
  * (cnt[0]) and normal (cnt[1]) sites of the new state added to cnt. */
-void sd_drift_kernel_events(const sd_box *b, const sd_drift_region *R, const sd_drift_coef *c,
+void sd_drift_kernel_events(const sd_box *b, const sd_region *R, const sd_drift_coef *c,
                             const sd_rng *rng, uint64_t step, const uint8_t *kind,
                             const double *epi, const double *S, const double *E,
                             uint8_t *kind_new, double *epi_new, double *qS, double *aE,

@@ -240,9 +240,10 @@ done:
 
 /* Create the file under the name partial and write everything but the runs
  * (collective). */
-static int sd_results_make(sd_results *r, const char *partial, MPI_Comm comm, const sd_sweep *s,
-                           const sd_design *d, const sd_layout *l)
+static int sd_results_make(sd_results *r, const char *partial, MPI_Comm comm, const sd_plan *p)
 {
+    const sd_sweep *s = sd_plan_sweep(p);
+    const sd_layout *l = sd_plan_layout(p);
     int rc = SD_OK;
     hid_t fapl = -1, fcpl = -1;
     H5TRY(r->status_type = sd_results_status_type(), "creating the status type");
@@ -255,12 +256,12 @@ static int sd_results_make(sd_results *r, const char *partial, MPI_Comm comm, co
     H5TRY(H5Pset_attr_phase_change(fcpl, 0, 0), "setting dense attribute storage");
     errno = 0;
     H5TRY(r->file = H5Fcreate(partial, H5F_ACC_TRUNC, fcpl, fapl), "creating the file");
-    rc = sd_results_root_attrs(r, comm, s, l);
-    if (rc == SD_OK) rc = sd_results_design(r, comm, s, d);
+    rc = sd_results_root_attrs(r, comm, p);
+    if (rc == SD_OK) rc = sd_results_design(r, comm, p);
     if (rc == SD_OK) rc = sd_results_runs(r);
     if (rc == SD_OK) rc = sd_results_handles(r, s, l);
     if (rc == SD_OK) rc = sd_results_metrics(r, l);
-    if (rc == SD_OK) rc = sd_results_snapshots(r, s, l);
+    if (rc == SD_OK) rc = sd_results_snapshots(r, p);
     if (rc == SD_OK) rc = sd_results_flush(r);
     if (rc != SD_OK) goto done;
     H5TRY(sd_h5_close_id(&fcpl), "creating the file");
@@ -271,15 +272,14 @@ done:
     return rc;
 }
 
-int sd_results_create(const char *path, MPI_Comm comm, const sd_sweep *s,
-                      const sd_design *d, const sd_layout *l,
+int sd_results_create(const char *path, MPI_Comm comm, const sd_plan *p,
                       const sd_results_opts *opts, sd_results **out)
 {
     int rank;
     *out = NULL;
     SD_MPI(MPI_Comm_rank(comm, &rank));
-    uint64_t runs = sd_design_runs(d), rows = sd_results_rows(runs, opts);
-    double need = (double)sd_results_estimate_bytes(s, d, l) * (runs ? (double)rows / (double)runs : 1.0);
+    uint64_t runs = sd_plan_runs(p), rows = sd_results_rows(runs, opts);
+    double need = (double)sd_results_estimate_bytes(p) * (runs ? (double)rows / (double)runs : 1.0);
     SD_CALL(sd_results_precheck(path, comm, opts && opts->force, (uint64_t)need));
 
     sd_results *r = sd_results_new(path, runs, rank, opts);
@@ -299,8 +299,8 @@ int sd_results_create(const char *path, MPI_Comm comm, const sd_sweep *s,
     /* Every rank takes part in the broadcast, whatever failed before. */
     int brc = sd_share_int(&replacing, comm);
     if (rc == SD_OK) rc = brc;
-    if (rc == SD_OK) rc = sd_results_make(r, partial, comm, s, d, l);
-    if (rc == SD_OK && rank == 0) rc = sd_results_xdmf_text(path, s, l, &r->xdmf);
+    if (rc == SD_OK) rc = sd_results_make(r, partial, comm, p);
+    if (rc == SD_OK && rank == 0) rc = sd_results_xdmf_text(path, p, &r->xdmf);
     if (rc == SD_OK && replacing) {
         r->temp = sd_strdup(partial);
         if (!r->temp) rc = SD_ERR_NOMEM;
@@ -371,21 +371,19 @@ done:
 }
 
 /* Is the file at name (open as f) the result file of this sweep and shard? */
-static int sd_results_verify(hid_t f, const char *name, const sd_sweep *s, const sd_layout *l,
-                             const sd_results *r)
+static int sd_results_verify(hid_t f, const char *name, const sd_plan *p, const sd_results *r)
 {
-    char want[17];
+    const char *want = sd_plan_digest(p);
     sd_shard_info in;
     sd_results_read_info(f, &in);
     if (strcmp(in.format, SD_FORMAT_NAME) != 0)
         return sd_error(SD_ERR_INPUT, "%s: cannot resume: not a sendrift result file", name);
-    sd_results_digest(s, l, want);
     if (strcmp(in.digest, want) != 0)
         return sd_error(SD_ERR_INPUT,
                         "%s: cannot resume: the file was made from a different design or "
                         "output layout (digest %s in the file, %s for %s): its runs would not "
                         "match; write to another file, or start over with --force",
-                        name, in.digest[0] ? in.digest : "none", want, s->source);
+                        name, in.digest[0] ? in.digest : "none", want, sd_plan_sweep(p)->source);
     if (in.shard_index != r->shard_i || in.shard_count != r->shard_n)
         return sd_error(SD_ERR_INPUT,
                         "%s: cannot resume: the file holds shard %llu/%llu, not %llu/%llu", name,
@@ -400,7 +398,7 @@ static int sd_results_verify(hid_t f, const char *name, const sd_sweep *s, const
 /* Open name for this sweep (collective): read-only first, so that a file
  * that is refused is never written to, then for writing. */
 static int sd_results_open_file(sd_results *r, const char *name, hid_t fapl, MPI_Comm comm,
-                                const sd_sweep *s, const sd_layout *l)
+                                const sd_plan *p)
 {
     int rc = SD_OK;
     hid_t f = H5Fopen(name, H5F_ACC_RDONLY, fapl);
@@ -411,7 +409,7 @@ static int sd_results_open_file(sd_results *r, const char *name, hid_t fapl, MPI
                       "being created?); start over with --force",
                       name);
     } else {
-        rc = sd_results_verify(f, name, s, l, r);
+        rc = sd_results_verify(f, name, p, r);
         if (H5Fclose(f) < 0 && rc == SD_OK) rc = sd_h5_error(name, "closing the file");
     }
     SD_CALL(sd_agree(comm, rc));
@@ -452,7 +450,7 @@ done:
 /* Open the file of the sweep: PATH.partial when it holds an unfinished
  * replacement of PATH for this sweep, else PATH. */
 static int sd_results_open_either(sd_results *r, const char *path, hid_t fapl, MPI_Comm comm,
-                                  const sd_sweep *s, const sd_layout *l)
+                                  const sd_plan *p)
 {
     char temp[4200];
     snprintf(temp, sizeof temp, "%s%s", path, SD_RESULTS_TEMP_SUFFIX);
@@ -462,7 +460,7 @@ static int sd_results_open_either(sd_results *r, const char *path, hid_t fapl, M
         has_temp = stat(temp, &st) == 0 && S_ISREG(st.st_mode) && access(temp, R_OK | W_OK) == 0;
     }
     SD_CALL(sd_share_int(&has_temp, comm));
-    if (has_temp && sd_results_open_file(r, temp, fapl, comm, s, l) == SD_OK) {
+    if (has_temp && sd_results_open_file(r, temp, fapl, comm, p) == SD_OK) {
         r->temp = sd_strdup(temp);
         if (!r->temp) return SD_ERR_NOMEM;
         if (r->rank == 0)
@@ -474,30 +472,31 @@ static int sd_results_open_either(sd_results *r, const char *path, hid_t fapl, M
     if (has_temp && r->rank == 0)
         fprintf(stderr, "sendrift: --resume: ignoring %s (%s)\n", temp, sd_error_message());
     SD_CALL(sd_results_precheck_open(path, comm));
-    return sd_results_open_file(r, path, fapl, comm, s, l);
+    return sd_results_open_file(r, path, fapl, comm, p);
 }
 
-int sd_results_open(const char *path, MPI_Comm comm, const sd_sweep *s, const sd_design *d,
-                    const sd_layout *l, const sd_results_opts *opts, sd_results **out,
-                    sd_results_state *state)
+int sd_results_open(const char *path, MPI_Comm comm, const sd_plan *p,
+                    const sd_results_opts *opts, sd_results **out, sd_results_state *state)
 {
+    const sd_sweep *s = sd_plan_sweep(p);
+    const sd_layout *l = sd_plan_layout(p);
     int rank;
     hid_t fapl = -1;
     *out = NULL;
     memset(state, 0, sizeof *state);
     SD_MPI(MPI_Comm_rank(comm, &rank));
-    sd_results *r = sd_results_new(path, sd_design_runs(d), rank, opts);
+    sd_results *r = sd_results_new(path, sd_plan_runs(p), rank, opts);
     int rc = r ? sd_results_access(r, comm, &fapl) : SD_ERR_NOMEM;
     /* A replacement begun with --force and killed before it ended lives on
      * as PATH.partial: continue that one when it is a file of this sweep. */
-    if (rc == SD_OK) rc = sd_results_open_either(r, path, fapl, comm, s, l);
+    if (rc == SD_OK) rc = sd_results_open_either(r, path, fapl, comm, p);
     if (rc == SD_OK) rc = sd_results_open_outputs(r, s, l);
     if (rc == SD_OK) {
         sd_results_snap_layout(r, l, s->n_snap_runs ? l->n_snapfields : 0);
         rc = sd_results_read_state(r, state);
     }
     /* The XDMF beside the file is written anew (it may have been lost). */
-    if (rc == SD_OK && rank == 0) rc = sd_results_xdmf_text(path, s, l, &r->xdmf);
+    if (rc == SD_OK && rank == 0) rc = sd_results_xdmf_text(path, p, &r->xdmf);
     if (rc == SD_OK && rank == 0 && !r->temp) rc = sd_results_xdmf_write(path, r->xdmf);
     if (sd_h5_close(fapl) < 0 && rc == SD_OK) rc = sd_h5_error(path, "opening the file");
     rc = sd_agree(comm, rc);

@@ -36,12 +36,13 @@
 #define SD_MERGE_BLOCK 256 /* rows read at a time */
 
 typedef struct {
-    const sd_sweep *s;
-    const sd_layout *l;
+    const sd_plan *p;
+    const sd_sweep *s;        /* the plan's                                  */
+    const sd_layout *l;       /* the plan's                                  */
     sd_results *out;
     uint64_t runs;
     unsigned char *seen;      /* per shard index: already merged            */
-    size_t *snap_idx;         /* output indices of the snapshot times       */
+    const size_t *snap_idx;   /* output indices of the snapshot times       */
     sd_merge_report *rep;
 } sd_merge_ctx;
 
@@ -49,9 +50,7 @@ typedef struct {
 static int sd_merge_snapshots(sd_merge_ctx *m, sd_shard *sh, uint64_t run)
 {
     const sd_layout *l = m->l;
-    int found = 0;
-    for (size_t i = 0; i < m->s->n_snap_runs; i++) found |= m->s->snap_runs[i] == run;
-    if (!found || !l->n_snapfields) return SD_OK;
+    if (!sd_plan_snapshot_run(m->p, run) || !l->n_snapfields) return SD_OK;
     size_t cells = (size_t)l->snap_n[0] * (size_t)l->snap_n[1] *
                    (size_t)(l->snap_dim == 3 ? l->snap_n[2] : 1);
     double *buf = sd_calloc(cells, sizeof(double), "a snapshot");
@@ -76,11 +75,10 @@ static int sd_merge_snapshots(sd_merge_ctx *m, sd_shard *sh, uint64_t run)
 static int sd_merge_check(sd_merge_ctx *m, const sd_shard *sh, const char *shard, uint64_t *rows)
 {
     const sd_shard_info *in = sd_shard_get_info(sh);
-    char want[17];
+    const char *want = sd_plan_digest(m->p);
     uint64_t si = in->shard_index, sn = in->shard_count;
     if (strcmp(in->format, SD_FORMAT_NAME) != 0)
         return sd_error(SD_ERR_INPUT, "%s: not a sendrift result file", shard);
-    sd_results_digest(m->s, m->l, want);
     if (strcmp(in->digest, want) != 0)
         return sd_error(SD_ERR_INPUT,
                         "%s: made from a different design than %s (digest %s, wanted %s)",
@@ -368,14 +366,14 @@ static int sd_merge_bcast_report(sd_merge_report *rep, MPI_Comm comm)
  * (collective; rank 0 reads the shards).  On failure the output stays as
  * it was, and the temporary file goes.  Every rank returns rank 0's
  * outcome. */
-static int sd_merge_build(sd_merge_ctx *m, const sd_design *d, const char *tmp, const char *out,
+static int sd_merge_build(sd_merge_ctx *m, const char *tmp, const char *out,
                           const char *const *shards, size_t n_shards, int rank, MPI_Comm comm)
 {
     sd_results *r = NULL;
     sd_results_opts ro = {1, 0, 0};
     /* force: a stale temporary file from a killed merge goes (the checks
      * made sure it is no shard). */
-    int rc = sd_results_create(tmp, comm, m->s, d, m->l, &ro, &r);
+    int rc = sd_results_create(tmp, comm, m->p, &ro, &r);
     if (rc == SD_OK) {
         m->out = r;
         m->rep->runs = m->runs;
@@ -403,21 +401,16 @@ int sd_merge(const sd_sweep *s, const char *out, const char *const *shards, size
              int force, MPI_Comm comm, sd_merge_report *rep)
 {
     int rank, rc;
-    sd_design *d = NULL;
-    sd_layout l;
-    sd_paramset base = {0};
-    memset(&l, 0, sizeof l);
+    sd_plan *plan = NULL;
     memset(rep, 0, sizeof *rep);
     SD_MPI(MPI_Comm_rank(comm, &rank));
-    rc = sd_design_create(s, &d);
-    if (rc == SD_OK) rc = sd_sweep_base_params(s, &base);
-    if (rc == SD_OK) rc = s->model->layout(&base, &l);
-    sd_paramset_free(&base);
-    sd_merge_ctx m = {s, &l, NULL, d ? sd_design_runs(d) : 0, NULL, NULL, rep};
-    if (rc == SD_OK && s->n_snap_runs) {
-        m.snap_idx = sd_calloc(s->n_snap_times, sizeof *m.snap_idx, "snapshot times");
-        rc = m.snap_idx ? sd_results_snapshot_indices(s, &l, m.snap_idx) : SD_ERR_NOMEM;
-    }
+    /* The plan of the sweep the shards belong to, as `run` made it; merge
+     * runs no model, so it needs no memory for runs. */
+    sd_plan_opts po = {.ranks_per_sim = 1, .worker = 0, .check_memory = 0, .quiet = 1};
+    rc = sd_plan_create(s, comm, &po, &plan);
+    sd_merge_ctx m = {plan, s, plan ? sd_plan_layout(plan) : NULL, NULL,
+                      plan ? sd_plan_runs(plan) : 0, NULL,
+                      plan ? sd_plan_snapshot_indices(plan) : NULL, rep};
     if (rc == SD_OK && n_shards == 0)
         rc = sd_error(SD_ERR_INPUT, "merge: give the shard files to merge");
     rc = sd_agree(comm, rc);
@@ -433,11 +426,9 @@ int sd_merge(const sd_sweep *s, const char *out, const char *const *shards, size
         rc = sd_agree(comm, rank == 0 ? pre : SD_OK);
     }
     if (rc == SD_OK) rc = sd_merge_bcast_name(tmp, sizeof tmp, comm);
-    if (rc == SD_OK) rc = sd_merge_build(&m, d, tmp, out, shards, n_shards, rank, comm);
+    if (rc == SD_OK) rc = sd_merge_build(&m, tmp, out, shards, n_shards, rank, comm);
     sd_lock_release(&lock);
     free(m.seen);
-    free(m.snap_idx);
-    sd_layout_free(&l);
-    sd_design_destroy(&d);
+    sd_plan_destroy(&plan);
     return rc;
 }

@@ -21,10 +21,11 @@ static void sd_now_iso(char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int sd_results_root_attrs(sd_results *r, MPI_Comm comm, const sd_sweep *s, const sd_layout *l)
+int sd_results_root_attrs(sd_results *r, MPI_Comm comm, const sd_plan *p)
 {
+    const sd_sweep *s = sd_plan_sweep(p);
     int rc = SD_OK;
-    char created[32], digest[17], mpiver[MPI_MAX_LIBRARY_VERSION_STRING], h5ver[64];
+    char created[32], mpiver[MPI_MAX_LIBRARY_VERSION_STRING], h5ver[64];
     int len = 0, rank;
     unsigned maj, min, rel;
     SD_MPI(MPI_Comm_rank(comm, &rank));
@@ -37,7 +38,6 @@ int sd_results_root_attrs(sd_results *r, MPI_Comm comm, const sd_sweep *s, const
     SD_MPI(MPI_Bcast(mpiver, sizeof mpiver, MPI_CHAR, 0, comm));
     H5TRY(H5get_libversion(&maj, &min, &rel), "reading the HDF5 version");
     snprintf(h5ver, sizeof h5ver, "%u.%u.%u", maj, min, rel);
-    sd_results_digest(s, l, digest);
     hid_t f = r->file;
     H5TRY(sd_attr_str(f, SD_A_FORMAT, SD_FORMAT_NAME), "writing attribute format");
     H5TRY(sd_attr_int(f, "format_version", SD_FORMAT_VERSION), "writing format_version");
@@ -51,7 +51,7 @@ int sd_results_root_attrs(sd_results *r, MPI_Comm comm, const sd_sweep *s, const
     H5TRY(sd_attr_str(f, "mpi_version", mpiver), "writing mpi_version");
     H5TRY(sd_attr_str(f, "hdf5_version", h5ver), "writing hdf5_version");
     H5TRY(sd_attr_str(f, "created", created), "writing created");
-    H5TRY(sd_attr_str(f, SD_A_DIGEST, digest), "writing design_digest");
+    H5TRY(sd_attr_str(f, SD_A_DIGEST, sd_plan_digest(p)), "writing design_digest");
     H5TRY(sd_attr_u64(f, SD_A_SHARD_INDEX, r->shard_i), "writing shard_index");
     H5TRY(sd_attr_u64(f, SD_A_SHARD_COUNT, r->shard_n), "writing shard_count");
     H5TRY(sd_attr_u64(f, "runs_total", r->n_runs), "writing runs_total");
@@ -234,8 +234,10 @@ static void sd_design_my_rows(uint64_t rows, int rank, int size, uint64_t *r0, u
 /* /design: params, unit, point, replicate, run (block and role for designs
  * with such structure), choices, attributes.  Rows are split evenly over
  * the ranks and written collectively. */
-int sd_results_design(sd_results *r, MPI_Comm comm, const sd_sweep *s, const sd_design *d)
+int sd_results_design(sd_results *r, MPI_Comm comm, const sd_plan *p)
 {
+    const sd_sweep *s = sd_plan_sweep(p);
+    const sd_design *d = sd_plan_design(p);
     int rc = SD_OK, rank, size;
     SD_MPI(MPI_Comm_rank(comm, &rank));
     SD_MPI(MPI_Comm_size(comm, &size));
@@ -281,10 +283,10 @@ int sd_results_design(sd_results *r, MPI_Comm comm, const sd_sweep *s, const sd_
     for (uint64_t i = 0; i < nr && local == SD_OK; i++) {
         uint64_t pt, run = sd_row_run(r, r0 + i);
         col[SD_DD_RUN][i] = run;
-        sd_design_split(d, run, &col[SD_DD_POINT][i], &col[SD_DD_REPLICATE][i]);
+        local = sd_plan_run(p, run, &col[SD_DD_POINT][i], &col[SD_DD_REPLICATE][i], x + i * D,
+                            NULL);
         pt = col[SD_DD_POINT][i];
         if (roles) sd_design_role(d, pt, &col[SD_DD_BLOCK][i], &col[SD_DD_ROLE][i]);
-        local = sd_design_point(d, pt, x + i * D);
         if (local == SD_OK) local = sd_design_unit(d, pt, u + i * D);
     }
     rc = sd_agree(comm, local);

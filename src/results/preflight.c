@@ -37,8 +37,11 @@ uint64_t sd_results_free_bytes(const char *path)
     return (uint64_t)v.f_bavail * (uint64_t)v.f_frsize;
 }
 
-uint64_t sd_results_estimate_bytes(const sd_sweep *s, const sd_design *d, const sd_layout *l)
+uint64_t sd_results_estimate_bytes(const sd_plan *plan)
 {
+    const sd_sweep *s = sd_plan_sweep(plan);
+    const sd_design *d = sd_plan_design(plan);
+    const sd_layout *l = sd_plan_layout(plan);
     uint64_t runs = sd_design_runs(d);
     uint64_t dim = sd_design_dim(d);
     uint64_t per_run = 2 * dim * 8            /* params, unit */

@@ -109,19 +109,18 @@ hid_t sd_results_message_type(void);
 void sd_results_read_info(hid_t f, sd_shard_info *info);
 
 /* metadata.c: the root attributes, and /design with its rows (collective). */
-int sd_results_root_attrs(sd_results *r, MPI_Comm comm, const sd_sweep *s,
-                          const sd_layout *l);
-int sd_results_design(sd_results *r, MPI_Comm comm, const sd_sweep *s, const sd_design *d);
+int sd_results_root_attrs(sd_results *r, MPI_Comm comm, const sd_plan *p);
+int sd_results_design(sd_results *r, MPI_Comm comm, const sd_plan *p);
 
 /* snapshots.c: the snapshot layout of r from l (n_fields of its fields:
  * 0 for a file without snapshots), and the /snapshots datasets of r's runs
  * (collective). */
 void sd_results_snap_layout(sd_results *r, const sd_layout *l, size_t n_fields);
-int sd_results_snapshots(sd_results *r, const sd_sweep *s, const sd_layout *l);
+int sd_results_snapshots(sd_results *r, const sd_plan *p);
 
 /* xdmf.c: the XDMF text for the file at path (NULL in *out when the sweep
  * has no snapshots), and writing it beside path (rank 0; text NULL: none). */
-int sd_results_xdmf_text(const char *path, const sd_sweep *s, const sd_layout *l, char **out);
+int sd_results_xdmf_text(const char *path, const sd_plan *p, char **out);
 int sd_results_xdmf_write(const char *path, const char *text);
 
 /* preflight.c: rank 0 checks, every rank learns the outcome.  Before

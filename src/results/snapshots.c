@@ -32,24 +32,6 @@ void sd_results_snap_layout(sd_results *r, const sd_layout *l, size_t n_fields)
     memcpy(r->snap_n, l->snap_n, sizeof r->snap_n);
 }
 
-int sd_results_snapshot_indices(const sd_sweep *s, const sd_layout *l, size_t *idx)
-{
-    for (size_t i = 0; i < s->n_snap_times; i++) {
-        double t = s->snap_times[i];
-        size_t k;
-        for (k = 0; k < l->n_times; k++)
-            if (fabs(l->times[k] - t) <= 1e-9 * fmax(1.0, fabs(t))) break;
-        if (k == l->n_times)
-            return sd_error(SD_ERR_INPUT,
-                            "%s: output.snapshots.times: %g is not an output time of the run "
-                            "(%zu times from %g to %g %s)",
-                            s->source, t, l->n_times, l->n_times ? l->times[0] : 0.0,
-                            l->n_times ? l->times[l->n_times - 1] : 0.0, l->time_unit);
-        idx[i] = k;
-    }
-    return SD_OK;
-}
-
 /* The dataset shape: axes in storage order, (z,) y, x. */
 static void sd_snap_dims(const sd_results *r, hsize_t dims[3], int *rank)
 {
@@ -129,21 +111,21 @@ static herr_t sd_snapshot_make(const sd_results *r, hid_t gr, uint64_t run, size
 }
 
 /* /snapshots/run_<id>/t_<k>/<field> of the file's runs, all created now. */
-int sd_results_snapshots(sd_results *r, const sd_sweep *s, const sd_layout *l)
+int sd_results_snapshots(sd_results *r, const sd_plan *p)
 {
+    const sd_sweep *s = sd_plan_sweep(p);
+    const sd_layout *l = sd_plan_layout(p);
+    const size_t *idx = sd_plan_snapshot_indices(p);
     int rc = SD_OK;
     hid_t gs = -1;
-    size_t *idx = NULL;
     sd_snap_flags *flags = NULL;
     sd_results_snap_layout(r, l, l->n_snapfields);
     if (!s->n_snap_runs || !l->n_snapfields) return SD_OK;
-    idx = sd_calloc(s->n_snap_times, sizeof *idx, "snapshot times");
     flags = sd_calloc(l->n_snapfields, sizeof *flags, "snapshot labels");
-    if (!idx || !flags) {
+    if (!flags) {
         rc = SD_ERR_NOMEM;
         goto done;
     }
-    rc = sd_results_snapshot_indices(s, l, idx);
     for (size_t f = 0; f < l->n_snapfields && rc == SD_OK; f++)
         rc = sd_snap_flags_make(&l->snapfields[f], &flags[f]);
     if (rc != SD_OK) goto done;
@@ -174,7 +156,6 @@ done:
     if (flags)
         for (size_t f = 0; f < l->n_snapfields; f++) free(flags[f].meanings);
     free(flags);
-    free(idx);
     (void)sd_h5_close(gs);
     return rc;
 }

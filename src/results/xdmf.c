@@ -37,14 +37,15 @@ void sd_results_xdmf_name(const char *path, char *xmf, size_t n)
 /* The XDMF text for the result file path, so that ParaView and VisIt open the
  * snapshots: one temporal collection per run, cell-centred attributes.  NULL
  * in *out when the sweep has no snapshots. */
-int sd_results_xdmf_text(const char *path, const sd_sweep *s, const sd_layout *l, char **out)
+int sd_results_xdmf_text(const char *path, const sd_plan *p, char **out)
 {
+    const sd_sweep *s = sd_plan_sweep(p);
+    const sd_layout *l = sd_plan_layout(p);
+    const size_t *idx = sd_plan_snapshot_indices(p);
     *out = NULL;
     if (!s->n_snap_runs || !l->n_snapfields) return SD_OK;
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    size_t *idx = sd_calloc(s->n_snap_times, sizeof *idx, "snapshot times");
-    if (!idx) return SD_ERR_NOMEM;
-    int rc = sd_results_snapshot_indices(s, l, idx);
+    int rc = SD_OK;
     size_t len = 0;
     FILE *f = rc == SD_OK ? open_memstream(out, &len) : NULL;
     if (rc == SD_OK && !f) rc = sd_error(SD_ERR_NOMEM, "out of memory for the XDMF file");
@@ -103,7 +104,6 @@ int sd_results_xdmf_text(const char *path, const sd_sweep *s, const sd_layout *l
         fprintf(f, " </Domain>\n</Xdmf>\n");
         if (fclose(f) != 0) rc = sd_error(SD_ERR_NOMEM, "out of memory for the XDMF file");
     }
-    free(idx);
     if (rc != SD_OK) {
         free(*out);
         *out = NULL;

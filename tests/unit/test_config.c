@@ -1,4 +1,4 @@
-/* Unit tests of the sweep-file loader (src/core/config.c).
+/* Unit tests of the sweep-file loader (src/sweepfile).
  *
  * Valid files (the .json files in tests/unit/sweeps, one per design type) must parse to
  * exactly the values written; each of the mistakes below must be refused

@@ -434,7 +434,7 @@ static void regen_case(int periodic_x, const double want_rate[12], const double 
     sd_drift_coef c;
     sd_drift_coef_make(&p, &d, 0.0, &c);
     sd_rng rng = sd_rng_make(99, 1);
-    sd_drift_region all = {{0, 0, 0}, {4, 3, 1}};
+    sd_region all = {{0, 0, 0}, {4, 3, 1}};
     const int T = 20000;
     int count[12] = {0};
     for (int t = 0; t < T; t++) {

@@ -1,11 +1,12 @@
-/* sendrift: the design digest, a fingerprint of everything that fixes a
- * sweep's runs and their outputs (see include/sendrift/results.h).  A file
- * is continued (--resume) or merged only when its digest matches. */
+/* sendrift: the plan's digest, a fingerprint of everything that fixes a
+ * sweep's runs and their outputs (see sd_plan_digest in plan.h).  A result
+ * file records it; a file is continued (--resume) or merged only when its
+ * digest matches. */
+#include "planimpl.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-
-#include "sendrift/results.h"
 
 typedef struct {
     uint64_t h;
@@ -39,7 +40,7 @@ static void sd_fnv_u64(sd_fnv *f, uint64_t v)
     sd_fnv_str(f, buf);
 }
 
-void sd_results_digest(const sd_sweep *s, const sd_layout *l, char out[17])
+void sd_plan_make_digest(const sd_sweep *s, const sd_layout *l, char out[17])
 {
     sd_fnv f = {0xcbf29ce484222325ULL};
     sd_fnv_str(&f, s->model->name);
