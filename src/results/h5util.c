@@ -245,8 +245,11 @@ static herr_t sd_rows_io(hid_t d, hid_t memtype, uint64_t row0, uint64_t nrows, 
     herr_t st = sd_rows_select(d, row0, nrows, ncols, rank, &fs, &ms);
     if (st < 0) return -1;
     st = write ? H5Dwrite(d, memtype, ms, fs, dxpl, wbuf) : H5Dread(d, memtype, ms, fs, dxpl, rbuf);
-    st = sd_h5_close_into(st, ms);
-    return sd_h5_close_into(st, fs);
+    /* Both are dataspaces: closed directly, not through sd_h5_close, whose
+     * type lookup costs a run's write about 3 % of its instructions. */
+    if (H5Sclose(ms) < 0) st = -1;
+    if (H5Sclose(fs) < 0) st = -1;
+    return st;
 }
 
 herr_t sd_write_rows_coll(hid_t d, hid_t memtype, uint64_t row0, uint64_t nrows,
