@@ -21,7 +21,7 @@
  *     load; speedup = median t1 / median tP, and the range over the pairs.
  *
  *  2. "phases": the same step rebuilt from the model's kernels
- *     (src/drift/drift.h: drive, coefficients, ode, events on the
+ *     (src/drift/kernels.h: drive, coefficients, ode, events on the
  *     inside / halo / shell, counts, then sd_fields_step for S and for E,
  *     observe_row at the output times), in the order of drift_step() in
  *     src/drift/model.c, with a timer around each phase.  The model class

@@ -1,14 +1,14 @@
 #!/usr/bin/python3
-"""Write src/core/sobol_directions.c: the Joe & Kuo (2008) Sobol' direction
+"""Write src/plan/sobol_directions.c: the Joe & Kuo (2008) Sobol' direction
 numbers ("new-joe-kuo-6.21201", all 21201 dimensions) in a compact form.
 
 Source: the copy that SciPy ships, scipy/stats/_sobol_direction_numbers.npz
 (keys `poly` and `vinit`), which is what scipy.stats.qmc.Sobol and SALib use.
 
 Usage (from the repository root):
-    /usr/bin/python3 tools/gen_sobol_directions.py [--out src/core/sobol_directions.c]
+    /usr/bin/python3 tools/gen_sobol_directions.py [--out src/plan/sobol_directions.c]
 
-The encoding (decoded by src/core/design.c):
+The encoding (decoded by src/plan/sobol.c):
   sd_sobol_poly[d]    the primitive polynomial of dimension d as SciPy stores
                       it: degree s = bit length - 1, the leading x^s and the
                       constant term included (dimension 0: poly 1, s = 0).
@@ -32,7 +32,7 @@ CHUNK = 64
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     here = os.path.dirname(os.path.abspath(__file__))
-    ap.add_argument("--out", default=os.path.join(here, "..", "src", "core",
+    ap.add_argument("--out", default=os.path.join(here, "..", "src", "plan",
                                                   "sobol_directions.c"))
     args = ap.parse_args()
 
@@ -90,12 +90,12 @@ def main():
  * scipy/stats/_sobol_direction_numbers.npz (SciPy %s): the numbers that
  * scipy.stats.qmc.Sobol and SALib use.  Regenerate with
  *     /usr/bin/python3 tools/gen_sobol_directions.py
- * The encoding is described in that script and decoded in design.c.
+ * The encoding is described in that script and decoded in sobol.c.
  */
 #include <stddef.h>
 #include <stdint.h>
 
-/* Declared here and, identically, in design.c (no private header). */
+/* Declared here and, identically, in sobol.c (the only file that reads them). */
 extern const size_t sd_sobol_ndim;
 extern const unsigned sd_sobol_chunk;
 extern const uint32_t sd_sobol_poly[];

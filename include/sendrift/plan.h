@@ -38,6 +38,8 @@ typedef struct {
     int ranks_per_sim;   /* P: ranks of one simulation (>= 1)                */
     int worker;          /* this rank runs models (it then needs a run's
                             memory)                                          */
+    int controller;      /* rank 0 keeps the run queue and per-run state
+                            (run and check; merge has no queue)              */
     int check_memory;    /* check that every node can hold its ranks' share */
     int quiet;           /* no warnings on stderr                            */
 } sd_plan_opts;

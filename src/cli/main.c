@@ -263,7 +263,7 @@ static int cmd_check(int argc, char **argv)
     /* The plan `run` builds before its first run, the same code, as run
      * would on one worker group per rank besides rank 0. */
     sd_plan_opts o = {.ranks_per_sim = 1, .worker = sd_size == 1 || sd_rank > 0,
-                      .check_memory = 1, .quiet = 0};
+                      .controller = 1, .check_memory = 1, .quiet = 0};
     rc = sd_plan_create(s, MPI_COMM_WORLD, &o, &plan);
     if (rc != SD_OK) {
         sd_sweep_destroy(&s);
@@ -391,10 +391,8 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "; %.3f s, %.1f runs/s; %d worker group%s", rep.seconds,
                 rep.seconds > 0 ? (double)ran / rep.seconds : 0.0, rep.groups,
                 rep.groups == 1 ? "" : "s");
-        int size;
-        MPI_Comm_size(MPI_COMM_WORLD, &size);
         /* With one rank the controller is the worker: its CPU share says nothing. */
-        if (size > 1)
+        if (sd_size > 1)
             fprintf(stderr, "; controller CPU %.1f%% of its wall time",
                     rep.seconds > 0 ? 100.0 * rep.controller_cpu / rep.seconds : 0.0);
         fputc('\n', stderr);
@@ -468,11 +466,14 @@ int main(int argc, char **argv)
     MPI_Init(&argc, &argv);
     /* From here on every MPI failure comes back as an error code, to be
      * reported like any other; communicators made from the world inherit
-     * this.  Should these calls fail, MPI's default handler aborts the job,
-     * which is all that could be done anyway. */
-    sd_mpi_errors_return(MPI_COMM_WORLD);
-    MPI_Comm_rank(MPI_COMM_WORLD, &sd_rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &sd_size);
+     * this (the models of tests also run on MPI_COMM_SELF).  Without it
+     * there is no way to report anything, so a failure here ends the job. */
+    if (sd_mpi_errors_return(MPI_COMM_WORLD) != SD_OK ||
+        sd_mpi_errors_return(MPI_COMM_SELF) != SD_OK ||
+        sd_mpi_rank_size(MPI_COMM_WORLD, &sd_rank, &sd_size) != SD_OK) {
+        fprintf(stderr, "sendrift: error: %s\n", sd_error_message());
+        MPI_Abort(MPI_COMM_WORLD, SD_EXIT_ERROR);
+    }
     int status;
     if (argc < 2) {
         if (sd_rank == 0) usage(stderr);

@@ -42,6 +42,13 @@ int sd_mpi_rank_size(MPI_Comm comm, int *rank, int *size)
 int sd_agree(MPI_Comm comm, int rc)
 {
     int worst, rank, first;
+    /* A negative code (a model's own) is a failure too: the reduction takes
+     * the maximum, where it would count as success. */
+    if (rc < 0) {
+        char was[512];
+        snprintf(was, sizeof was, "%s", sd_error_message());
+        rc = sd_error(SD_ERR_INTERNAL, "failed with code %d: %s", rc, was);
+    }
     SD_MPI(MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, comm));
     if (worst == SD_OK) return SD_OK;
     SD_MPI(MPI_Comm_rank(comm, &rank));

@@ -62,13 +62,28 @@ static int sd_ctl_alloc(sd_ctl *t, int G)
     return SD_ERR_NOMEM;
 }
 
+/* Without room to keep track of the groups: answer each leader's first
+ * request with a stop, so that no worker waits for ever. */
+static int sd_controller_refuse(sd_ctx *c, int code)
+{
+    int P = c->o->ranks_per_sim;
+    for (int g = 0; g < c->groups; g++) {
+        sd_report_msg m;
+        long long stop[2] = {SD_STOP, 0};
+        SD_MPI_FATAL(MPI_Recv(&m, (int)sizeof m, MPI_BYTE, 1 + g * P, SD_TAG_REPORT, c->world,
+                              MPI_STATUS_IGNORE));
+        SD_MPI_FATAL(MPI_Send(stop, 2, MPI_LONG_LONG, 1 + g * P, SD_TAG_ASSIGN, c->world));
+    }
+    return code;
+}
+
 /* Rank 0 with other ranks: hand out runs as leaders ask, sleeping between
  * polls.  Returns the first fatal error a leader reported (a failed write). */
 int sd_controller(sd_ctx *c, sd_queue *q, sd_progress *pr, int fatal_in)
 {
     int G = c->groups, P = c->o->ranks_per_sim;
     sd_ctl ctl;
-    if (sd_ctl_alloc(&ctl, G) != SD_OK) return SD_ERR_NOMEM;
+    if (sd_ctl_alloc(&ctl, G) != SD_OK) return sd_controller_refuse(c, SD_ERR_NOMEM);
     MPI_Request *req = ctl.req, *abreq = ctl.abreq;
     sd_report_msg *msg = ctl.msg;
     int *idx = ctl.idx, *busy = ctl.busy, *abandoned = ctl.abandoned;

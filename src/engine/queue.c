@@ -37,7 +37,7 @@ void sd_queue_free(sd_queue *q)
  * retrying), longest expected first, ties and models without a cost hint by
  * run id. */
 int sd_queue_build(sd_ctx *c, const sd_results_state *prev, sd_queue *q,
-                          uint64_t *done_before, uint64_t *failed_before)
+                   uint64_t *done_before, uint64_t *failed_before)
 {
     uint64_t runs = sd_plan_runs(c->plan);
     memset(q, 0, sizeof *q);

@@ -116,7 +116,8 @@ static void sd_ctx_free(sd_ctx *c)
 static int sd_ctx_plan(sd_ctx *c)
 {
     const sd_sweep_opts *o = c->o;
-    sd_plan_opts po = {o->ranks_per_sim, c->worker, 1, o->quiet};
+    sd_plan_opts po = {.ranks_per_sim = o->ranks_per_sim, .worker = c->worker, .controller = 1,
+                       .check_memory = 1, .quiet = o->quiet};
     SD_CALL(sd_plan_create(c->s, c->world, &po, &c->plan));
     c->layout = sd_plan_layout(c->plan);
     uint64_t runs = sd_plan_runs(c->plan);

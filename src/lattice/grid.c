@@ -463,8 +463,6 @@ int sd_grid_gather(const sd_grid *g, const double *u, int root, double *global)
         recv = sd_malloc(sizeof(double) * (size_t)b->nglobal, "gather buffer");
         if (!counts || !displs || !recv) rc = SD_ERR_NOMEM;
     }
-    /* A rank that failed to allocate must still take part: agree first. */
-    rc = sd_agree(g->comm, rc);
     if (rc == SD_OK && g->rank == root) {
         int off = 0;
         for (int r = 0; r < P; r++) {
@@ -481,6 +479,9 @@ int sd_grid_gather(const sd_grid *g, const double *u, int root, double *global)
             off += (int)cnt;
         }
     }
+    /* A rank that failed above (the root alone, or any rank to allocate)
+     * must still take part: agree first. */
+    rc = sd_agree(g->comm, rc);
     if (rc == SD_OK) {
         mrc = MPI_Gatherv(send, (int)b->ncells, MPI_DOUBLE, recv, counts, displs,
                           MPI_DOUBLE, root, g->comm);

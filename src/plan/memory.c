@@ -58,7 +58,8 @@ static double sd_engine_bytes(const sd_plan *p)
     const sd_layout *l = &p->layout;
     double runs = (double)sd_sweep_points(p->s) * (double)p->s->replicates;
     double bytes = sd_design_table_bytes(p->s);
-    if (p->rank == 0) bytes += runs * (4 * 8 + 2 * 4 + 16 + 5); /* queue, state */
+    if (p->rank == 0 && p->o.controller)
+        bytes += runs * (4 * 8 + 2 * 4 + 16 + 5); /* queue, state */
     bytes += (double)(l->n_series * (l->n_times + 1) + l->n_summary) * 8;
     return bytes;
 }
@@ -70,15 +71,17 @@ static int sd_node_totals(const sd_plan *p, double mine, double model, double *n
 {
     MPI_Comm node;
     SD_MPI(MPI_Comm_split_type(p->comm, MPI_COMM_TYPE_SHARED, p->rank, MPI_INFO_NULL, &node));
-    int rc = sd_mpi_rank_size(node, NULL, ranks);
-    if (rc == SD_OK && MPI_Allreduce(&mine, need, 1, MPI_DOUBLE, MPI_SUM, node) != MPI_SUCCESS)
-        rc = sd_error(SD_ERR_MPI, "MPI_Allreduce (memory of a node) failed");
-    if (rc == SD_OK &&
-        MPI_Allreduce(&model, largest, 1, MPI_DOUBLE, MPI_MAX, node) != MPI_SUCCESS)
-        rc = sd_error(SD_ERR_MPI, "MPI_Allreduce (memory of a node) failed");
+    int rc = sd_mpi_rank_size(node, NULL, ranks), m;
+    /* After a failed collective the ranks cannot agree on anything more:
+     * the calls below are skipped and the error goes up on every rank
+     * that saw it (MPI reports a broken collective to all of them). */
+    if (rc == SD_OK && (m = MPI_Allreduce(&mine, need, 1, MPI_DOUBLE, MPI_SUM, node)))
+        rc = sd_mpi_fail(m, "MPI_Allreduce (memory of a node)");
+    if (rc == SD_OK && (m = MPI_Allreduce(&model, largest, 1, MPI_DOUBLE, MPI_MAX, node)))
+        rc = sd_mpi_fail(m, "MPI_Allreduce (memory of a node)");
     *avail = sd_available_memory();
-    if (rc == SD_OK && MPI_Bcast(avail, 1, MPI_DOUBLE, 0, node) != MPI_SUCCESS)
-        rc = sd_error(SD_ERR_MPI, "MPI_Bcast (memory of a node) failed");
+    if (rc == SD_OK && (m = MPI_Bcast(avail, 1, MPI_DOUBLE, 0, node)))
+        rc = sd_mpi_fail(m, "MPI_Bcast (memory of a node)");
     /* Freeing a communicator that was made cannot fail in any way that
      * matters here: the outcome is already known. */
     MPI_Comm_free(&node);
@@ -149,7 +152,8 @@ int sd_plan_check_memory(const sd_plan *p)
     if (p->s->model->memory) {
         if (asked > SD_PLAN_MEMORY_SAMPLES) asked = SD_PLAN_MEMORY_SAMPLES;
         double mine = 0;
-        SD_CALL(sd_model_memory(p, asked, &mine));
+        /* Agreed before the reduction, so that no rank leaves it out. */
+        SD_CALL(sd_agree(p->comm, sd_model_memory(p, asked, &mine)));
         SD_MPI(MPI_Allreduce(&mine, &model, 1, MPI_DOUBLE, MPI_MAX, p->comm));
     }
     char note[128] = "";

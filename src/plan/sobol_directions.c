@@ -4,12 +4,12 @@
  * scipy/stats/_sobol_direction_numbers.npz (SciPy 1.10.1): the numbers that
  * scipy.stats.qmc.Sobol and SALib use.  Regenerate with
  *     /usr/bin/python3 tools/gen_sobol_directions.py
- * The encoding is described in that script and decoded in design.c.
+ * The encoding is described in that script and decoded in sobol.c.
  */
 #include <stddef.h>
 #include <stdint.h>
 
-/* Declared here and, identically, in design.c (no private header). */
+/* Declared here and, identically, in sobol.c (the only file that reads them). */
 extern const size_t sd_sobol_ndim;
 extern const unsigned sd_sobol_chunk;
 extern const uint32_t sd_sobol_poly[];

@@ -240,20 +240,31 @@ done:
 
 /* Create the file under the name partial and write everything but the runs
  * (collective). */
+/* The local set-up of a new file: its types and property lists. */
+static int sd_results_props(sd_results *r, MPI_Comm comm, hid_t *fapl, hid_t *fcpl)
+{
+    int rc = SD_OK;
+    H5TRY(r->status_type = sd_results_status_type(), "creating the status type");
+    SD_CALL(sd_results_access(r, comm, fapl));
+    /* Dense attribute storage, so that a long sweep file fits in an attribute. */
+    H5TRY(H5Pset_libver_bounds(*fapl, H5F_LIBVER_V18, H5F_LIBVER_V110),
+          "setting the file format version");
+    H5TRY(*fcpl = H5Pcreate(H5P_FILE_CREATE), "creating file creation properties");
+    H5TRY(H5Pset_attr_phase_change(*fcpl, 0, 0), "setting dense attribute storage");
+done:
+    return rc;
+}
+
 static int sd_results_make(sd_results *r, const char *partial, MPI_Comm comm, const sd_plan *p)
 {
     const sd_sweep *s = sd_plan_sweep(p);
     const sd_layout *l = sd_plan_layout(p);
     int rc = SD_OK;
     hid_t fapl = -1, fcpl = -1;
-    H5TRY(r->status_type = sd_results_status_type(), "creating the status type");
-    rc = sd_results_access(r, comm, &fapl);
+    rc = sd_results_props(r, comm, &fapl, &fcpl);
+    /* What came before was local; H5Fcreate and all after are collective. */
+    rc = sd_agree(comm, rc);
     if (rc != SD_OK) goto done;
-    /* Dense attribute storage, so that a long sweep file fits in an attribute. */
-    H5TRY(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V110),
-          "setting the file format version");
-    H5TRY(fcpl = H5Pcreate(H5P_FILE_CREATE), "creating file creation properties");
-    H5TRY(H5Pset_attr_phase_change(fcpl, 0, 0), "setting dense attribute storage");
     errno = 0;
     H5TRY(r->file = H5Fcreate(partial, H5F_ACC_TRUNC, fcpl, fapl), "creating the file");
     rc = sd_results_root_attrs(r, comm, p);
@@ -299,6 +310,8 @@ int sd_results_create(const char *path, MPI_Comm comm, const sd_plan *p,
     /* Every rank takes part in the broadcast, whatever failed before. */
     int brc = sd_share_int(&replacing, comm);
     if (rc == SD_OK) rc = brc;
+    /* The file is made collectively: every rank goes in, or none. */
+    rc = sd_agree(comm, rc);
     if (rc == SD_OK) rc = sd_results_make(r, partial, comm, p);
     if (rc == SD_OK && rank == 0) rc = sd_results_xdmf_text(path, p, &r->xdmf);
     if (rc == SD_OK && replacing) {
@@ -487,6 +500,8 @@ int sd_results_open(const char *path, MPI_Comm comm, const sd_plan *p,
     SD_MPI(MPI_Comm_rank(comm, &rank));
     sd_results *r = sd_results_new(path, sd_plan_runs(p), rank, opts);
     int rc = r ? sd_results_access(r, comm, &fapl) : SD_ERR_NOMEM;
+    /* Opening is collective: every rank goes in, or none. */
+    rc = sd_agree(comm, rc);
     /* A replacement begun with --force and killed before it ended lives on
      * as PATH.partial: continue that one when it is a file of this sweep. */
     if (rc == SD_OK) rc = sd_results_open_either(r, path, fapl, comm, p);

@@ -247,8 +247,8 @@ static int sd_merge_precheck(sd_merge_ctx *m, const char *out, const char *const
      * creating the output directly would truncate). */
     char out_partial[4200], tmp_partial[4300];
     snprintf(tmp, tmplen, "%s.merging-%ld.h5", out, (long)getpid());
-    snprintf(out_partial, sizeof out_partial, "%s.partial", out);
-    snprintf(tmp_partial, sizeof tmp_partial, "%s.partial", tmp);
+    snprintf(out_partial, sizeof out_partial, "%s%s", out, SD_RESULTS_TEMP_SUFFIX);
+    snprintf(tmp_partial, sizeof tmp_partial, "%s%s", tmp, SD_RESULTS_TEMP_SUFFIX);
     const char *written[4] = {out, out_partial, tmp, tmp_partial};
     struct stat wst[4];
     int wok[4];
@@ -406,7 +406,8 @@ int sd_merge(const sd_sweep *s, const char *out, const char *const *shards, size
     SD_MPI(MPI_Comm_rank(comm, &rank));
     /* The plan of the sweep the shards belong to, as `run` made it; merge
      * runs no model, so it needs no memory for runs. */
-    sd_plan_opts po = {.ranks_per_sim = 1, .worker = 0, .check_memory = 0, .quiet = 1};
+    sd_plan_opts po = {.ranks_per_sim = 1, .worker = 0, .controller = 0, .check_memory = 0,
+                       .quiet = 1};
     rc = sd_plan_create(s, comm, &po, &plan);
     sd_merge_ctx m = {plan, s, plan ? sd_plan_layout(plan) : NULL, NULL,
                       plan ? sd_plan_runs(plan) : 0, NULL,

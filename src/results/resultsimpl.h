@@ -7,7 +7,6 @@
  * snapshots.c /snapshots: created with the file, written tile by tile
  * xdmf.c      the XDMF file beside a file with snapshots
  * preflight.c checks before anything is created: names, space, the target
- * digest.c    the design digest
  * shard.c     reading a result or shard file (include/sendrift/shard.h)
  * merge.c     merging shard files (include/sendrift/merge.h)
  */

@@ -47,8 +47,8 @@ int sd_results_xdmf_text(const char *path, const sd_plan *p, char **out)
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     int rc = SD_OK;
     size_t len = 0;
-    FILE *f = rc == SD_OK ? open_memstream(out, &len) : NULL;
-    if (rc == SD_OK && !f) rc = sd_error(SD_ERR_NOMEM, "out of memory for the XDMF file");
+    FILE *f = open_memstream(out, &len);
+    if (!f) rc = sd_error(SD_ERR_NOMEM, "out of memory for the XDMF file");
     if (f) {
         int three = l->snap_dim == 3;
         char pts[96], cells[96], org[64], spc[96];

@@ -16,6 +16,7 @@
 
 #include "sendrift/error.h"
 #include "sendrift/model.h"
+#include "sendrift/mpicheck.h"
 
 static const sd_param_def null_params[] = {
     {"work", "s", "CPU seconds burnt per run", SD_PARAM_REAL, 0.0, 0.0, 86400.0, NULL,
@@ -153,7 +154,7 @@ static int null_advance(void *state, double t)
     }
 done:;
     int rank;
-    MPI_Comm_rank(s->comm, &rank);
+    SD_MPI(MPI_Comm_rank(s->comm, &rank));
     if (t >= 1 && s->sum > s->fail_above && rank == s->fail_rank)
         return sd_error(SD_ERR_MODEL, "null model: sum %g exceeds fail_above %g (on purpose)",
                         s->sum, s->fail_above);
@@ -164,8 +165,7 @@ static int null_observe(void *state, double *row)
 {
     null_state *s = state;
     double v = (1.0 + s->t) * s->sum, agreed;
-    if (MPI_Allreduce(&v, &agreed, 1, MPI_DOUBLE, MPI_MIN, s->comm) != MPI_SUCCESS)
-        return sd_error(SD_ERR_MPI, "null model: MPI_Allreduce failed");
+    SD_MPI(MPI_Allreduce(&v, &agreed, 1, MPI_DOUBLE, MPI_MIN, s->comm));
     row[0] = agreed;
     return SD_OK;
 }
@@ -183,8 +183,7 @@ static int null_snapshot(void *state, sd_snapshot *w)
 {
     null_state *s = state;
     int rank, size;
-    MPI_Comm_rank(s->comm, &rank);
-    MPI_Comm_size(s->comm, &size);
+    SD_CALL(sd_mpi_rank_size(s->comm, &rank, &size));
     int per = s->ny / size, extra = s->ny % size;
     int ln[3] = {s->nx, per + (rank < extra), 1};
     int lo[3] = {0, rank * per + (rank < extra ? rank : extra), 0};

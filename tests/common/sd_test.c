@@ -95,6 +95,8 @@ int sd_test_main_mpi(int *argc, char ***argv, const sd_test_suite *suites)
     MPI_Init(argc, argv);
     int rank = 0;
     int rc = sd_mpi_errors_return(MPI_COMM_WORLD);
+    /* Tests also run models and loaders on MPI_COMM_SELF. */
+    if (rc == SD_OK) rc = sd_mpi_errors_return(MPI_COMM_SELF);
     if (rc == SD_OK && sd_test_world(&rank, NULL))
         rc = sd_error(SD_ERR_MPI, "MPI_Comm_rank failed");
     if (rc == SD_OK) {

@@ -48,6 +48,14 @@ mpi 3 "$SENDRIFT" run "$WORK/huge.json" -o "$WORK/huge.h5" >"$WORK/stdout" 2>"$W
 [ "$got" != 0 ] || fail "huge design on 3 ranks exited 0"
 [ "$(grep -c 'keeping track of them' "$WORK/stderr")" = 1 ] || { cat "$WORK/stderr"; fail "3 ranks: one message"; }
 
+# merge keeps no queue of runs: a design that `run` cannot keep track of on
+# this machine is no burden to it, and it goes on to check the shards (here:
+# one that does not exist).
+printf '{"model": {"name": "null"}, "parameters": [%s], "design": %s}\n' "$X1" \
+    '{"type": "random", "samples": 1000000000}' >"$WORK/huge.json"
+expect_status 3 timeout 60 "$SENDRIFT" merge "$WORK/huge.json" -o "$WORK/huge.h5" "$WORK/nosuch.h5"
+expect_stderr "nosuch.h5: cannot read the shard file"
+
 # ---- --run-timeout and run_timeout ---------------------------------------------
 # Run 1 would burn 30 s of CPU; its limit is 1 s.  The others finish.
 cat >"$WORK/timeout.json" <<'JSON'
