@@ -276,6 +276,22 @@ static int sd_design_setup_levels(sd_design *d)
     return SD_OK;
 }
 
+/* p := a random permutation of 0 .. n-1: Fisher-Yates, swapping j with
+ * floor(w (j + 1) / 2^64) for j = n-1 .. 1, w = word 0 of g at counter
+ * (c0, j, c2). */
+static void sd_shuffle(const sd_rng *g, uint64_t c0, uint64_t c2, uint32_t *p, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) p[i] = (uint32_t)i;
+    for (uint64_t j = n - 1; j >= 1 && n > 1; j--) {
+        uint64_t w[4];
+        sd_rng_bits(g, c0, j, c2, w);
+        uint64_t m = sd_mulhi64(w[0], j + 1);
+        uint32_t x = p[j];
+        p[j] = p[m];
+        p[m] = x;
+    }
+}
+
 static int sd_design_setup_lhs(sd_design *d)
 {
     uint64_t N = d->samples, D = d->dim;
@@ -294,18 +310,7 @@ static int sd_design_setup_lhs(sd_design *d)
     d->perm = sd_malloc((size_t)bytes, "the lhs permutations");
     if (!d->perm) return SD_ERR_NOMEM;
     sd_rng r = sd_rng_make(d->seed, SD_RNG_DESIGN_LHS);
-    for (uint64_t k = 0; k < D; k++) {
-        uint32_t *p = d->perm + k * N;
-        for (uint64_t i = 0; i < N; i++) p[i] = (uint32_t)i;
-        for (uint64_t j = N - 1; j >= 1; j--) {
-            uint64_t w[4];
-            sd_rng_bits(&r, k, j, 0, w);
-            uint64_t m = sd_mulhi64(w[0], j + 1);
-            uint32_t t = p[j];
-            p[j] = p[m];
-            p[m] = t;
-        }
-    }
+    for (uint64_t k = 0; k < D; k++) sd_shuffle(&r, k, 0, d->perm + k * N, N);
     return SD_OK;
 }
 
@@ -369,15 +374,7 @@ static int sd_design_setup_morris(sd_design *d, const sd_design_spec *sp)
     sd_rng g = sd_rng_make(d->seed, SD_RNG_DESIGN_MORRIS);
     for (uint64_t t = 0; t < r; t++) {
         /* perm[step] = the factor that moves at that step */
-        for (uint64_t i = 0; i < D; i++) perm[i] = (uint32_t)i;
-        for (uint64_t j = D - 1; j >= 1; j--) {
-            uint64_t w[4];
-            sd_rng_bits(&g, t, j, 1, w);
-            uint64_t m = sd_mulhi64(w[0], j + 1);
-            uint32_t x = perm[j];
-            perm[j] = perm[m];
-            perm[m] = x;
-        }
+        sd_shuffle(&g, t, 1, perm, D);
         uint32_t *o = d->order + t * D;
         for (uint64_t step = 0; step < D; step++) o[perm[step]] = (uint32_t)step;
     }
