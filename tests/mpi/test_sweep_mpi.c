@@ -12,6 +12,7 @@
 #include "sendrift/config.h"
 #include "sendrift/error.h"
 #include "sendrift/results.h"
+#include "sendrift/shard.h"
 #include "sendrift/sweep.h"
 #include "sd_test.h"
 
@@ -105,6 +106,84 @@ static void run_and_check(int P, int fail_rank)
 
 static void test_p1(void) { run_and_check(1, 0); }
 
+/* The reader merge uses (shard.h) gives back what the sweep wrote: a file of
+ * the whole sweep, and the file of shard 1 of 3 (rows 1, 4, 7, ...), read
+ * against the null model's own values (sum = x1 + 2 x2 when <= 15). */
+static void read_back(const char *path, uint64_t si, uint64_t sn)
+{
+    uint64_t rows = (24 - si + sn - 1) / sn;
+    sd_shard *sh = NULL;
+    CU_ASSERT_EQUAL_FATAL(sd_shard_open(path, &sh), SD_OK);
+    const sd_shard_info *in = sd_shard_get_info(sh);
+    CU_ASSERT_STRING_EQUAL(in->format, "sendrift-results");
+    CU_ASSERT_EQUAL(strlen(in->digest), 16u);
+    CU_ASSERT_EQUAL(in->shard_index, sn > 1 ? si : 0);
+    CU_ASSERT_EQUAL(in->shard_count, sn > 1 ? sn : 1);
+    CU_ASSERT(in->has_rows);
+    CU_ASSERT_EQUAL(in->rows, rows);
+    static const sd_metric_def series[] = {{"value", "1", ""}}, summary[] = {{"sum", "1", ""}};
+    double times[3] = {1, 2, 3};
+    sd_layout l = {.n_times = 3, .times = times, .n_series = 1, .series = series,
+                   .n_summary = 1, .summary = summary};
+    CU_ASSERT_EQUAL(sd_shard_check_rows(sh, &l, 1, rows), SD_OK);
+    CU_ASSERT_EQUAL(sd_shard_check_rows(sh, &l, 1, rows + 1), SD_ERR_INPUT);
+    uint8_t status[24];
+    uint32_t attempts[24];
+    int group[24];
+    double wall[24], sum[24], value[24 * 3];
+    char msg[24 * SD_RUN_MESSAGE_LEN];
+    sd_shard_runs runs = {status, attempts, group, wall, msg};
+    CU_ASSERT_EQUAL_FATAL(sd_shard_read_runs(sh, 0, rows, &runs), SD_OK);
+    CU_ASSERT_EQUAL_FATAL(sd_shard_read_summary(sh, "sum", 0, rows, sum), SD_OK);
+    CU_ASSERT_EQUAL_FATAL(sd_shard_read_series(sh, "value", 0, rows, 3, value), SD_OK);
+    CU_ASSERT_EQUAL(sd_shard_read_summary(sh, "nosuch", 0, rows, sum), SD_ERR_HDF5);
+    for (uint64_t k = 0; k < rows; k++) {
+        uint64_t run = sd_shard_row_run(sh, k);
+        CU_ASSERT_EQUAL(run, si + k * sn);
+        /* run = point * 2 + replicate, point = x1 index * 2 + x2 index */
+        uint64_t point = run / 2;
+        double want = (double)(point / 2 + 1) + 2.0 * (point % 2 ? 10 : 0);
+        CU_ASSERT_EQUAL(attempts[k], 1u);
+        if (want > 15) {
+            CU_ASSERT_EQUAL(status[k], SD_RUN_FAILED);
+            CU_ASSERT_PTR_NOT_NULL(strstr(msg + k * SD_RUN_MESSAGE_LEN, "on purpose"));
+            CU_ASSERT(isnan(sum[k]));
+        } else {
+            CU_ASSERT_EQUAL(status[k], SD_RUN_DONE);
+            CU_ASSERT_EQUAL(sum[k], want);
+            for (int t = 0; t < 3; t++) CU_ASSERT_EQUAL(value[3 * k + t], (1 + t) * want);
+        }
+    }
+    CU_ASSERT_EQUAL(sd_shard_close(&sh), SD_OK);
+    CU_ASSERT_PTR_NULL(sh);
+}
+
+static void test_shard_reader(void)
+{
+    char text[2048], path[256];
+    snprintf(text, sizeof text, SWEEP_TEXT, 0);
+    sd_sweep *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(sd_sweep_parse(text, "mpi_test.json", &s), SD_OK);
+    for (int shard = 0; shard < 2; shard++) {
+        snprintf(path, sizeof path, "test_sweep_mpi.np%d.shard%d.h5", size, shard);
+        sd_sweep_opts o = {.output = path, .ranks_per_sim = 1, .force = 1, .quiet = 1,
+                           .progress_interval = 10.0, .grace = 60.0,
+                           .shard_index = shard ? 1 : 0, .shard_count = shard ? 3 : 0};
+        sd_sweep_report rep;
+        CU_ASSERT_EQUAL(sd_sweep_run(s, MPI_COMM_WORLD, &o, &rep), SD_OK);
+        CU_ASSERT_EQUAL(rep.runs, shard ? 8u : 24u);
+        if (rank == 0) read_back(path, shard ? 1 : 0, shard ? 3 : 1);
+        MPI_Barrier(MPI_COMM_WORLD);
+    }
+    sd_sweep_destroy(&s);
+    if (rank == 0) {
+        sd_shard *sh = NULL;
+        CU_ASSERT_EQUAL(sd_shard_open("test_sweep_mpi.nosuch.h5", &sh), SD_ERR_IO);
+        CU_ASSERT_PTR_NOT_NULL(strstr(sd_error_message(), "test_sweep_mpi.nosuch.h5"));
+        CU_ASSERT_PTR_NULL(sh);
+    }
+}
+
 /* Groups of two where only the second rank of a group sees the failure.  It
  * needs a controller and a group of two: with fewer ranks, the sweep must
  * refuse P = 2 on every rank, with the reason, and create no file. */
@@ -162,6 +241,7 @@ static const sd_test tests[] = {
     {"P = 1: runs, failures, refusal of an existing file", test_p1},
     {"P = 2: a failure seen by one rank of a group", test_p2_fail_on_second_rank},
     {"a layout that cannot form a group", test_bad_layout},
+    {"the shard reader gives back what the sweep wrote", test_shard_reader},
     SD_TEST_END};
 
 int main(int argc, char **argv)
