@@ -97,7 +97,8 @@ typedef struct {
     int output_timeseries;   /* output.timeseries (default 1)               */
     double run_timeout;      /* run_timeout: seconds a run may take (0: no
                                 limit)                                      */
-    uint64_t *snap_runs;     /* output.snapshots.runs: run ids (sorted)     */
+    uint64_t *snap_runs;     /* output.snapshots.runs: run ids (sorted; see
+                                sd_sweep_snapshot_run)                      */
     size_t n_snap_runs;
     double *snap_times;      /* output.snapshots.times: output times        */
     size_t n_snap_times;
@@ -123,6 +124,9 @@ int sd_sweep_base_params(const sd_sweep *s, sd_paramset *out);
 /* The parameters of one run: base, then each axis d set to x[d] (a number,
  * or for CHOICES the index of the choice).  Free with sd_paramset_free. */
 int sd_sweep_run_params(const sd_sweep *s, const double *x, sd_paramset *out);
+
+/* 1 when output.snapshots.runs names run. */
+int sd_sweep_snapshot_run(const sd_sweep *s, uint64_t run);
 
 void sd_paramset_free(sd_paramset *p);
 

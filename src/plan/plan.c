@@ -142,12 +142,6 @@ int sd_plan_cost(const sd_plan *p, uint64_t run, double *x, double *cost)
     return rc;
 }
 
-static int sd_u64_cmp(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 int sd_plan_snapshot_time(const sd_plan *p, size_t k)
 {
     return p->snap_at && k < p->layout.n_times && p->snap_at[k];
@@ -155,7 +149,5 @@ int sd_plan_snapshot_time(const sd_plan *p, size_t k)
 
 int sd_plan_snapshot_run(const sd_plan *p, uint64_t run)
 {
-    const sd_sweep *s = p->s;
-    return s->n_snap_runs &&
-           bsearch(&run, s->snap_runs, s->n_snap_runs, sizeof run, sd_u64_cmp) != NULL;
+    return sd_sweep_snapshot_run(p->s, run);
 }

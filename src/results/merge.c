@@ -36,20 +36,17 @@
 #define SD_MERGE_BLOCK 256 /* rows read at a time */
 
 typedef struct {
-    const sd_plan *p;
-    const sd_sweep *s;        /* the plan's                                  */
-    const sd_layout *l;       /* the plan's                                  */
+    const sd_plan *p;         /* the sweep, its design, outputs and digest  */
     sd_results *out;
-    uint64_t runs;
     unsigned char *seen;      /* per shard index: already merged            */
-    const size_t *snap_idx;   /* output indices of the snapshot times       */
     sd_merge_report *rep;
 } sd_merge_ctx;
 
 /* Copy the snapshots of one finished run. */
 static int sd_merge_snapshots(sd_merge_ctx *m, sd_shard *sh, uint64_t run)
 {
-    const sd_layout *l = m->l;
+    const sd_layout *l = sd_plan_layout(m->p);
+    const size_t *snap_idx = sd_plan_snapshot_indices(m->p);
     if (!sd_plan_snapshot_run(m->p, run) || !l->n_snapfields) return SD_OK;
     size_t cells = (size_t)l->snap_n[0] * (size_t)l->snap_n[1] *
                    (size_t)(l->snap_dim == 3 ? l->snap_n[2] : 1);
@@ -57,11 +54,11 @@ static int sd_merge_snapshots(sd_merge_ctx *m, sd_shard *sh, uint64_t run)
     if (!buf) return SD_ERR_NOMEM;
     int rc = SD_OK;
     int lo[3] = {0, 0, 0}, n[3] = {l->snap_n[0], l->snap_n[1], l->snap_dim == 3 ? l->snap_n[2] : 1};
-    for (size_t j = 0; j < m->s->n_snap_times && rc == SD_OK; j++) {
+    for (size_t j = 0; j < sd_plan_sweep(m->p)->n_snap_times && rc == SD_OK; j++) {
         sd_snapshot *w = NULL;
-        rc = sd_results_snapshot_open(m->out, run, m->snap_idx[j], &w);
+        rc = sd_results_snapshot_open(m->out, run, snap_idx[j], &w);
         for (size_t fld = 0; fld < l->n_snapfields && rc == SD_OK; fld++) {
-            rc = sd_shard_read_snapshot(sh, run, m->snap_idx[j], &l->snapfields[fld], buf);
+            rc = sd_shard_read_snapshot(sh, run, snap_idx[j], &l->snapfields[fld], buf);
             if (rc == SD_OK) rc = sd_snapshot_write(w, fld, buf, lo, n, n);
         }
         int crc = sd_results_snapshot_close(&w);
@@ -82,12 +79,12 @@ static int sd_merge_check(sd_merge_ctx *m, const sd_shard *sh, const char *shard
     if (strcmp(in->digest, want) != 0)
         return sd_error(SD_ERR_INPUT,
                         "%s: made from a different design than %s (digest %s, wanted %s)",
-                        shard, m->s->source, in->digest[0] ? in->digest : "none", want);
+                        shard, sd_plan_sweep(m->p)->source, in->digest[0] ? in->digest : "none", want);
     if (m->rep->shard_count && sn != m->rep->shard_count)
         return sd_error(SD_ERR_INPUT, "%s: shard %llu/%llu does not belong to a split into %llu",
                         shard, (unsigned long long)si, (unsigned long long)sn,
                         (unsigned long long)m->rep->shard_count);
-    if (sn == 0 || si >= sn || sn > m->runs)
+    if (sn == 0 || si >= sn || sn > sd_plan_runs(m->p))
         return sd_error(SD_ERR_INPUT, "%s: bad shard attributes %llu/%llu", shard,
                         (unsigned long long)si, (unsigned long long)sn);
     m->rep->shard_count = sn;
@@ -100,7 +97,7 @@ static int sd_merge_check(sd_merge_ctx *m, const sd_shard *sh, const char *shard
                         (unsigned long long)si, (unsigned long long)sn);
     m->seen[si] = 1;
     sd_results_opts o = {0, si, sn};
-    *rows = sd_results_rows(m->runs, &o);
+    *rows = sd_results_rows(sd_plan_runs(m->p), &o);
     if (!in->has_rows || in->rows != *rows)
         return sd_error(SD_ERR_INPUT, "%s: holds %llu runs, shard %llu/%llu has %llu", shard,
                         (unsigned long long)in->rows, (unsigned long long)si,
@@ -158,7 +155,7 @@ static void sd_merge_bufs_free(sd_merge_bufs *b)
 static int sd_merge_block(sd_merge_ctx *m, sd_shard *sh, sd_merge_bufs *b, uint64_t k0,
                           uint64_t n, size_t ns)
 {
-    const sd_layout *l = m->l;
+    const sd_layout *l = sd_plan_layout(m->p);
     size_t B = SD_MERGE_BLOCK, nt = l->n_times;
     SD_CALL(sd_shard_read_runs(sh, k0, n, &b->runs));
     for (size_t i = 0; i < l->n_summary; i++)
@@ -194,12 +191,12 @@ static int sd_merge_block(sd_merge_ctx *m, sd_shard *sh, sd_merge_bufs *b, uint6
 
 static int sd_merge_shard(sd_merge_ctx *m, const char *shard)
 {
-    const sd_layout *l = m->l;
+    const sd_layout *l = sd_plan_layout(m->p);
     sd_shard *sh = NULL;
     uint64_t rows = 0;
     int rc = sd_merge_open(m, shard, &sh, &rows);
     if (!sh) return rc;
-    size_t ns = m->s->output_timeseries && l->n_times ? l->n_series : 0;
+    size_t ns = sd_plan_sweep(m->p)->output_timeseries && l->n_times ? l->n_series : 0;
     sd_merge_bufs b = {{NULL, NULL, NULL, NULL, NULL}, NULL, NULL, NULL, NULL};
     if (rc == SD_OK) rc = sd_merge_bufs_make(&b, l->n_summary, ns, l->n_times);
     for (uint64_t k0 = 0; k0 < rows && rc == SD_OK; k0 += SD_MERGE_BLOCK) {
@@ -275,7 +272,9 @@ static int sd_merge_precheck(sd_merge_ctx *m, const char *out, const char *const
         sd_shard *in = NULL;
         uint64_t rows = 0;
         int rc = sd_merge_open(m, sh, &in, &rows);
-        if (rc == SD_OK) rc = sd_shard_check_rows(in, m->l, m->s->output_timeseries, rows);
+        if (rc == SD_OK)
+            rc = sd_shard_check_rows(in, sd_plan_layout(m->p),
+                                     sd_plan_sweep(m->p)->output_timeseries, rows);
         int crc = sd_shard_close(&in);
         if (rc == SD_OK) rc = crc;
         if (rc != SD_OK) return rc;
@@ -376,7 +375,7 @@ static int sd_merge_build(sd_merge_ctx *m, const char *tmp, const char *out,
     int rc = sd_results_create(tmp, comm, m->p, &ro, &r);
     if (rc == SD_OK) {
         m->out = r;
-        m->rep->runs = m->runs;
+        m->rep->runs = sd_plan_runs(m->p);
         int local = SD_OK;
         if (rank == 0)
             for (size_t i = 0; i < n_shards && local == SD_OK; i++)
@@ -409,9 +408,7 @@ int sd_merge(const sd_sweep *s, const char *out, const char *const *shards, size
     sd_plan_opts po = {.ranks_per_sim = 1, .worker = 0, .controller = 0, .check_memory = 0,
                        .quiet = 1};
     rc = sd_plan_create(s, comm, &po, &plan);
-    sd_merge_ctx m = {plan, s, plan ? sd_plan_layout(plan) : NULL, NULL,
-                      plan ? sd_plan_runs(plan) : 0, NULL,
-                      plan ? sd_plan_snapshot_indices(plan) : NULL, rep};
+    sd_merge_ctx m = {plan, NULL, NULL, rep};
     if (rc == SD_OK && n_shards == 0)
         rc = sd_error(SD_ERR_INPUT, "merge: give the shard files to merge");
     rc = sd_agree(comm, rc);

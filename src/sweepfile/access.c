@@ -41,6 +41,18 @@ void sd_sweep_destroy(sd_sweep **sp)
 
 size_t sd_sweep_dim(const sd_sweep *s) { return s->n_axes; }
 
+int sd_sweep_u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int sd_sweep_snapshot_run(const sd_sweep *s, uint64_t run)
+{
+    return s->n_snap_runs &&
+           bsearch(&run, s->snap_runs, s->n_snap_runs, sizeof run, sd_sweep_u64_cmp) != NULL;
+}
+
 uint64_t sd_sweep_points(const sd_sweep *s)
 {
     return sd_schema_points(s);

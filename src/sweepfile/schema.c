@@ -239,12 +239,6 @@ static int cfg_check_design(const sd_schema_ctx *c, const sd_sweep *s)
 
 /* ---------------------------------------------------------------- root */
 
-static int cfg_u64_cmp(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 static int cfg_dbl_cmp(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -299,7 +293,7 @@ static int cfg_snapshots(const sd_schema_ctx *c, const cJSON *o, sd_sweep *s)
         s->snap_times[i++] = j->valuedouble;
     }
     s->n_snap_times = nt;
-    qsort(s->snap_runs, nr, sizeof *s->snap_runs, cfg_u64_cmp);
+    qsort(s->snap_runs, nr, sizeof *s->snap_runs, sd_sweep_u64_cmp);
     qsort(s->snap_times, nt, sizeof *s->snap_times, cfg_dbl_cmp);
     for (i = 1; i < nr; i++)
         if (s->snap_runs[i] == s->snap_runs[i - 1])

@@ -40,6 +40,10 @@ int sd_schema_parse(const char *text, size_t len, const char *source,
  * bits. */
 uint64_t sd_schema_points(const sd_sweep *s);
 
+/* qsort/bsearch order of uint64_t (access.c): snapshot runs are kept
+ * sorted with it. */
+int sd_sweep_u64_cmp(const void *a, const void *b);
+
 /* schema_params.c: "model" (sets s->model, s->fixed). */
 int sd_schema_model(const sd_schema_ctx *c, const cJSON *m, sd_sweep *s);
 
