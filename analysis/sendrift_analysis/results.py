@@ -26,9 +26,12 @@ import sys
 import numpy as np
 
 FORMAT_NAME = "sendrift-results"
-# The newest format_version this reads (docs/output-format.md): 1, and 2,
-# which added /design/block and /design/role for sobol and morris designs.
-FORMAT_VERSION = 2
+# The newest format_version this reads (docs/output-format.md): 1; 2, which
+# added /design/block and /design/role for sobol and morris designs; and 3,
+# the netCDF-4 compatible layout, whose /runs/status is a uint8 with
+# flag_values / flag_meanings instead of an HDF5 enum and whose strings
+# may be character arrays.  This reader uses nothing that only 3 has.
+FORMAT_VERSION = 3
 ROLES_SINCE_VERSION = 2
 STATUS_NAMES = ("PENDING", "DONE", "FAILED")
 SENSITIVITY_DESIGNS = ("sobol", "morris")
@@ -66,6 +69,12 @@ def _strs(v, n=None):
         return []
     if isinstance(v, (str, bytes)):
         v = [v]
+    a = np.asarray(v)
+    if a.ndim == 2 and a.dtype.kind in "Su" and a.dtype.itemsize == 1:
+        # a netCDF character array: one row of single bytes per string,
+        # NUL-padded (format_version 3 may store strings so)
+        a = np.ascontiguousarray(a).view("S%d" % a.shape[1]).ravel()
+        return [_str(x.split(b"\0", 1)[0]) for x in a]
     return [_str(x) for x in np.asarray(v, dtype=object).ravel()]
 
 
@@ -103,6 +112,36 @@ def over_time_info(rf, metric, tidx, total, used, dropped_unfinished):
                    "dropped_unfinished": int(dropped_unfinished),
                    "dropped_nonfinite_per_time": (total - dropped_unfinished - used)},
     }
+
+
+def _is_scale(ds):
+    """Whether a dataset is an HDF5 dimension scale (a coordinate, such as
+    the run axis a netCDF-4 compatible file may keep beside its metrics),
+    not a metric."""
+    import h5py
+    return bool(h5py.h5ds.is_scale(ds.id))
+
+
+def _status_codes(ds, path):
+    """{name: code} of /runs/status: from its HDF5 enum type (format_version
+    1 and 2), or from the CF attributes flag_values and flag_meanings of a
+    plain integer (3), or sendrift's fixed codes when it has neither."""
+    import h5py
+    codes = {"PENDING": 0, "DONE": 1, "FAILED": 2}
+    enum = h5py.check_enum_dtype(ds.dtype)
+    if enum:
+        codes = {str(k).upper(): int(v) for k, v in enum.items()}
+    elif "flag_values" in ds.attrs and "flag_meanings" in ds.attrs:
+        vals = np.asarray(ds.attrs["flag_values"]).ravel()
+        names = _str(ds.attrs["flag_meanings"]).split()
+        if len(vals) != len(names):
+            raise ResultError("%s: /runs/status has %d flag_values but %d flag_meanings"
+                              % (path, len(vals), len(names)))
+        codes = {n.upper(): int(v) for n, v in zip(names, vals)}
+    if "DONE" not in codes:
+        raise ResultError("%s: /runs/status names no DONE status (%s)"
+                          % (path, ", ".join(sorted(codes)) or "no names"))
+    return codes
 
 
 class Param:
@@ -187,7 +226,6 @@ class ResultFile:
 
     # -- loading ---------------------------------------------------------
     def _load(self):
-        import h5py
         f = self.h5
         fmt = f.attrs.get("format")
         if fmt is None or _str(fmt) != FORMAT_NAME:
@@ -294,13 +332,7 @@ class ResultFile:
         if "status" not in r:
             raise ResultError("%s: no /runs/status dataset" % self.path)
         st = r["status"]
-        codes = {"PENDING": 0, "DONE": 1, "FAILED": 2}
-        enum = h5py.check_enum_dtype(st.dtype)
-        if enum:
-            codes = {str(k).upper(): int(v) for k, v in enum.items()}
-        if "DONE" not in codes:
-            raise ResultError("%s: /runs/status enum has no DONE" % self.path)
-        self.status_codes = codes
+        self.status_codes = codes = _status_codes(st, self.path)
         s = np.asarray(st[...], dtype=np.int64)
         if len(s) != runs:
             raise ResultError("%s: /runs/status has %d rows, /design says %d runs"
@@ -312,14 +344,20 @@ class ResultFile:
         self.messages = None
         if "message" in r:
             self.messages = _strs(r["message"][...])
+            if len(self.messages) != runs:
+                raise ResultError("%s: /runs/message has %d rows, /design says %d runs"
+                                  % (self.path, len(self.messages), runs))
         self.wall_seconds = (np.asarray(r["wall_seconds"][...], dtype=float)
                              if "wall_seconds" in r else None)
+        self.attempts = (np.asarray(r["attempts"][...], dtype=np.int64)
+                         if "attempts" in r else None)
 
         # metrics
         self._summary = {}
         if "summary" in f:
             for k, ds in f["summary"].items():
-                if hasattr(ds, "shape") and ds.ndim == 1 and len(ds) == runs:
+                if (hasattr(ds, "shape") and ds.ndim == 1 and len(ds) == runs
+                        and not _is_scale(ds)):
                     self._summary[k] = ds
         self._series = {}
         self.time = np.zeros(0)
@@ -331,7 +369,7 @@ class ResultFile:
                 self.time_units = _str(ts["time"].attrs.get("units", ""))
             T = len(self.time)
             for k, ds in ts.items():
-                if k == "time" or not hasattr(ds, "shape"):
+                if k == "time" or not hasattr(ds, "shape") or _is_scale(ds):
                     continue
                 if ds.ndim == 2 and ds.shape[0] == runs and ds.shape[1] == T and T > 0:
                     self._series[k] = ds
@@ -493,7 +531,8 @@ class ResultFile:
         ds = self._check_metric(name, self._series if series else self._summary,
                                 "time-series" if series else "summary")
         return {"units": _str(ds.attrs.get("units", "")),
-                "description": _str(ds.attrs.get("description", ""))}
+                "description": _str(ds.attrs.get("description",
+                                                 ds.attrs.get("long_name", "")))}
 
     def summary(self, name):
         """Per-run values of a summary metric; NaN where the run is not DONE."""
@@ -593,3 +632,36 @@ class ResultFile:
         if self.dtype not in types:
             raise ResultError("%s: design type is '%s'; this analysis needs a %s design"
                               % (self.path, self.dtype, " or ".join("'%s'" % t for t in types)))
+
+    # -- the API: tables and indices (tables.py) ---------------------------------
+    def status_names(self):
+        """Per run the name of its status (PENDING, DONE, FAILED; the code
+        as text for a code the file does not name)."""
+        name = {v: k for k, v in self.status_codes.items()}
+        return np.asarray([name.get(int(s), str(int(s))) for s in self.status_raw],
+                          dtype=object)
+
+    def to_dataframe(self, status=None):
+        """One tidy row per run as a pandas DataFrame (tables.to_dataframe);
+        status: a status name or names to keep (default every run)."""
+        from . import tables
+        return tables.to_dataframe(self, status)
+
+    def to_xarray(self):
+        """The file as an xarray.Dataset over run, time and param
+        (tables.to_xarray)."""
+        from . import tables
+        return tables.to_xarray(self)
+
+    def sobol(self, output, over_time=False, **kw):
+        """Sobol indices of a summary metric (of a time series at every
+        output time with over_time=True), as sobol.analyze_summary /
+        analyze_timeseries; kw: num_resamples, conf_level, seed."""
+        from . import tables
+        return tables.indices(self, "sobol", output, over_time, **kw)
+
+    def morris(self, output, over_time=False, **kw):
+        """Morris statistics of a metric, as morris.analyze_summary /
+        analyze_timeseries (see sobol())."""
+        from . import tables
+        return tables.indices(self, "morris", output, over_time, **kw)

@@ -1,5 +1,6 @@
 """Synthetic sendrift result files for the tests, written with h5py exactly
-as docs/output-format.md lays them out (format version 1).
+as docs/output-format.md lays them out (format_version 2; 1 and the
+netCDF-4 compatible 3 on request: write_result).
 
 The numbers in them come from the analytic test models (Ishigami, Sobol g,
 linear and product functions) evaluated on the same designs the C side
@@ -126,7 +127,8 @@ def write_result(path, *, model, design_type, names, lower, upper, unit, params,
                  replicates=1, units=None, kinds=None, scales=None, choices=None,
                  design_attrs=None, status=None, messages=None, summary=None,
                  timeseries=None, time=None, time_units="d", snapshots=None,
-                 sweep_name="synthetic", seed=42, points=None, roles=True):
+                 sweep_name="synthetic", seed=42, points=None, roles=True,
+                 attempts=None, wall_seconds=None, format_version=None):
     """Write a result file.  unit/params are per *point* (points x D); runs
     are point * replicates + replicate.  summary: {name: (values (runs,),
     units, description)}; timeseries: {name: (values (runs, T), units,
@@ -139,7 +141,13 @@ def write_result(path, *, model, design_type, names, lower, upper, unit, params,
     sendrift writes them (True: from the documented layout, point = block *
     block size + role), none (False: a file of format_version 1, from
     before sendrift wrote them), or per point (block, role) arrays of one's
-    own.  The file has format_version 2, or 1 with roles False."""
+    own.  The file has format_version 2, or 1 with roles False; or with
+    format_version=3 the netCDF-4 compatible layout: /runs/status a uint8
+    with flag_values and flag_meanings instead of an enum, /runs/message a
+    character array (runs x 256 of single bytes), a root /run coordinate
+    (a dimension scale of the run ids) and long_name attributes.
+    attempts, wall_seconds: per run (default 1 for a run that ran, 0 for a
+    PENDING one; 0.01 s for a DONE run, NaN else)."""
     D = len(names)
     if D == 0:
         unit = np.zeros((int(points or 1), 0))
@@ -165,7 +173,14 @@ def write_result(path, *, model, design_type, names, lower, upper, unit, params,
                      ("created", "2025-01-01T00:00:00Z"), ("design_digest", "0" * 16)]:
             f.attrs[k] = v
         # as sendrift: version 2 writes the roles, a file without them is older
-        f.attrs["format_version"] = np.int32(1 if roles is False else 2)
+        if format_version is None:
+            format_version = 1 if roles is False else 2
+        f.attrs["format_version"] = np.int32(format_version)
+        v3 = format_version >= 3
+        if v3:
+            rc = f.create_dataset("run", data=np.arange(runs, dtype=np.uint64))
+            rc.attrs["long_name"] = "run id"
+            rc.make_scale("run")
         f.attrs["seed"] = np.uint64(seed)
 
         g = f.create_group("design")
@@ -217,21 +232,40 @@ def write_result(path, *, model, design_type, names, lower, upper, unit, params,
                 cds.attrs["description"] = "choices of %s" % k
 
         r = f.create_group("runs")
-        ds = r.create_dataset("status", data=status, dtype=STATUS_ENUM)
+        if v3:
+            ds = r.create_dataset("status", data=status, dtype=np.uint8)
+            ds.attrs["flag_values"] = np.array([PENDING, DONE, FAILED], dtype=np.uint8)
+            ds.attrs["flag_meanings"] = "PENDING DONE FAILED"
+            ds.attrs["long_name"] = "run status"
+        else:
+            ds = r.create_dataset("status", data=status, dtype=STATUS_ENUM)
         ds.attrs["units"] = "1"
         ds.attrs["description"] = "run status"
         msg = np.zeros(runs, dtype="S256")
         for i, m in (messages or {}).items():
             msg[i] = m.encode()
+        if v3:      # a netCDF character array: runs x 256 single bytes
+            msg = msg.view("S1").reshape(runs, 256)
         ds = r.create_dataset("message", data=msg)
         ds.attrs["units"] = "1"
         ds.attrs["description"] = "why a run failed"
-        ds = r.create_dataset("wall_seconds", data=np.where(status == DONE, 0.01, np.nan))
+        if wall_seconds is None:
+            wall_seconds = np.where(status == DONE, 0.01, np.nan)
+        ds = r.create_dataset("wall_seconds", data=np.asarray(wall_seconds, dtype=float))
         ds.attrs["units"] = "s"
         ds.attrs["description"] = "wall-clock time"
         ds = r.create_dataset("group", data=np.zeros(runs, dtype=np.int32))
         ds.attrs["units"] = "1"
         ds.attrs["description"] = "worker group"
+        if attempts is None:
+            attempts = (status != PENDING).astype(np.uint32)
+        ds = r.create_dataset("attempts", data=np.asarray(attempts, dtype=np.uint32))
+        ds.attrs["units"] = "1"
+        ds.attrs["description"] = "how often the run was tried"
+        if v3:
+            for k in r:
+                r[k].attrs["long_name"] = r[k].attrs["description"]
+                r[k].dims[0].attach_scale(f["run"])
 
         notdone = status != DONE
         tsg = f.create_group("timeseries")
@@ -255,6 +289,9 @@ def write_result(path, *, model, design_type, names, lower, upper, unit, params,
             ds = sg.create_dataset(k, data=v)
             ds.attrs["units"] = u
             ds.attrs["description"] = d
+            if v3:
+                ds.attrs["long_name"] = d
+                ds.dims[0].attach_scale(f["run"])
         if snapshots:
             sn = f.create_group("snapshots")
             for s in snapshots:
@@ -271,7 +308,9 @@ def write_result(path, *, model, design_type, names, lower, upper, unit, params,
 # -- ready-made files ------------------------------------------------------------
 
 def ishigami_file(path, N=2 ** 13, second_order=True, n_times=11, replicates=1,
-                  failed_points=(), pending_points=(), skip=None):
+                  failed_points=(), pending_points=(), skip=None, **extra):
+    """The Ishigami function on a Saltelli design (extra: write_result's
+    options, e.g. format_version)."""
     D = 3
     skip = default_skip(N) if skip is None else skip
     U = saltelli_unit(D, N, second_order, skip)
@@ -295,7 +334,7 @@ def ishigami_file(path, N=2 ** 13, second_order=True, n_times=11, replicates=1,
         design_attrs={"samples": N, "second_order": int(second_order), "skip": skip},
         status=status, messages=messages, time=times, time_units="1",
         summary={"y": (yp[rp], "1", "Ishigami function (a, b as given) at t = 1")},
-        timeseries={"y": (ysp[rp], "1", "Ishigami function with a scaled by t")})
+        timeseries={"y": (ysp[rp], "1", "Ishigami function with a scaled by t")}, **extra)
 
 
 def sobol_g_file(path, a, N=2 ** 12, second_order=False):
@@ -310,7 +349,8 @@ def sobol_g_file(path, a, N=2 ** 12, second_order=False):
 
 
 def morris_file(path, func, lower, upper, trajectories=20, levels=4, seed=0,
-                names=None, failed_points=(), n_times=0):
+                names=None, failed_points=(), n_times=0, **extra):
+    """func on Morris trajectories (extra: write_result's options)."""
     D = len(lower)
     U = morris_unit(D, trajectories, levels, seed)
     lo, hi = np.asarray(lower, float), np.asarray(upper, float)
@@ -328,7 +368,7 @@ def morris_file(path, func, lower, upper, trajectories=20, levels=4, seed=0,
         names=names or ["x%d" % (i + 1) for i in range(D)], lower=lo, upper=hi,
         unit=U, params=X, design_attrs={"trajectories": trajectories, "levels": levels},
         status=status, summary={"y": (func(X), "1", "test function")},
-        timeseries=ts, time=times, time_units="1")
+        timeseries=ts, time=times, time_units="1", **extra)
 
 
 DRIFT_SERIES = [
@@ -365,11 +405,13 @@ DRIFT_SUMMARY = [
 
 def drift_file(path, design_type="grid", L_E=(10.0, 30.0, 60.0, 120.0),
                psi=(1.0, 2.0, 4.0, 8.0), replicates=3, n_times=37, tmax=360.0,
-               seed=0, failed_runs=(), snapshots=True, three_d=False, N=32):
+               seed=0, failed_runs=(), snapshots=True, three_d=False, N=32, pending_runs=(),
+               **extra):
     """A drift-model-shaped file on a grid over (L_E, psi) (or a Sobol design
     over (L_E, psi, k_E) with N blocks), its numbers from a simple
     closed-form stand-in: the front advances at a speed that grows with the
-    EV range and affinity (no simulation; for testing figures only)."""
+    EV range and affinity (no simulation; for testing figures only).
+    extra: write_result's options (format_version, attempts, ...)."""
     rng = np.random.default_rng(seed)
     if design_type == "grid":
         names = ["L_E", "psi"]
@@ -433,6 +475,7 @@ def drift_file(path, design_type="grid", L_E=(10.0, 30.0, 60.0, 120.0),
     for i in failed_runs:
         status[i] = FAILED
         messages[i] = "solver did not converge (synthetic)"
+    status[list(pending_runs)] = PENDING
     snaps = []
     if snapshots:
         shape = (5, 48, 64) if three_d else (48, 64)
@@ -457,7 +500,7 @@ def drift_file(path, design_type="grid", L_E=(10.0, 30.0, 60.0, 120.0),
         messages=messages, time=t, time_units="d",
         summary={k: (summ[k], u, d) for k, u, d in DRIFT_SUMMARY},
         timeseries={k: (series[k], u, d) for k, u, d in DRIFT_SERIES},
-        snapshots=snaps, sweep_name="drift-synthetic")
+        snapshots=snaps, sweep_name="drift-synthetic", **extra)
 
 
 def defaults_file(path, model="drift", replicates=3, points=1, n_times=11, tmax=10.0,

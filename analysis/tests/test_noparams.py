@@ -8,11 +8,9 @@ sensitivity says why it has nothing to compute (exit status 1), never a
 traceback.  With SENDRIFT set (ctest sets it) the same on files written by
 the real sendrift."""
 
-import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import unittest
 
@@ -21,6 +19,7 @@ import numpy as np
 
 from sendrift_analysis.results import ResultFile
 from tests import synth
+from tests.realrun import needs_sendrift, run_sweeps
 from tests.test_cli import png_size, read, run
 
 NULL_ATTRS = ("names", "units", "kinds", "scales", "lower", "upper")
@@ -181,11 +180,7 @@ class NoParameters(unittest.TestCase):
         self.assertPngs(out_dir, want)
 
 
-SENDRIFT = os.environ.get("SENDRIFT")
-
-
-@unittest.skipUnless(SENDRIFT and os.access(SENDRIFT, os.X_OK),
-                     "SENDRIFT (the sendrift executable) not set")
+@needs_sendrift
 class RealSendrift(unittest.TestCase):
     """The same on files the real sendrift writes (ctest sets SENDRIFT)."""
 
@@ -199,18 +194,7 @@ class RealSendrift(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="sd-nopar-real-")
-        env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-        cls.files = {}
-        for name, sweep in cls.SWEEPS.items():
-            js = os.path.join(cls.dir, name + ".json")
-            with open(js, "w") as fh:
-                json.dump(sweep, fh)
-            h5 = os.path.join(cls.dir, name + ".h5")
-            p = subprocess.run([SENDRIFT, "run", js, "-o", h5], capture_output=True,
-                               text=True, env=env, timeout=300, cwd=cls.dir)
-            if p.returncode != 0:
-                raise AssertionError("sendrift run %s: %s" % (js, p.stderr))
-            cls.files[name] = h5
+        cls.files = run_sweeps(cls.SWEEPS, cls.dir)
 
     @classmethod
     def tearDownClass(cls):

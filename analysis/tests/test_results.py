@@ -85,12 +85,12 @@ class ResultsCase(unittest.TestCase):
             ResultFile(os.path.join(self.dir, "missing.h5"))
 
     def test_newer_format_refused(self):
-        p = os.path.join(self.dir, "v3.h5")
+        p = os.path.join(self.dir, "v4.h5")
         shutil.copy(self.drift, p)
         with h5py.File(p, "a") as f:
-            f.attrs["format_version"] = 3
-        with self.assertRaisesRegex(ResultError, "format_version 3 is newer than this tool "
-                                    "reads \\(2\\)"):
+            f.attrs["format_version"] = 4
+        with self.assertRaisesRegex(ResultError, "format_version 4 is newer than this tool "
+                                    "reads \\(3\\)"):
             ResultFile(p)
 
     def test_fixed_length_strings_and_enum_order(self):
