@@ -13,7 +13,7 @@ DEB_PACKAGES = build-essential cmake pkg-config libopenmpi-dev openmpi-bin \
                libhdf5-openmpi-dev hdf5-tools libcjson-dev libcunit1-dev \
                librandom123-dev python3-h5py python3-numpy python3-matplotlib \
                python3-scipy python3-jsonschema python3-pandas python3-xarray \
-               python3-h5netcdf python3-netcdf4 netcdf-bin python3-vtk9 \
+               python3-h5netcdf python3-netcdf4 netcdf-bin python3-paraview \
                python3-pip python3-venv python3-setuptools
 
 # Open MPI refuses to run as root unless told; more ranks than cores need

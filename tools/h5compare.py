@@ -14,10 +14,13 @@ import sys
 import h5py
 import numpy as np
 
-# What differs from one run to the next by nature, or refers to objects by
+# What differs from one run to the next by nature (when, with what, and on
+# which nodes and ranks it ran: the placement), or refers to objects by
 # address (dimension-scale references) rather than by content.
 IGNORED_ATTRS = {"created", "git_commit", "sendrift_version", "mpi_version", "hdf5_version",
-                 "format_version", "DIMENSION_LIST", "REFERENCE_LIST"}
+                 "format_version", "DIMENSION_LIST", "REFERENCE_LIST",
+                 "placement", "placement_ranks", "placement_nodes", "placement_ranks_per_sim",
+                 "placement_groups", "placement_idle_ranks", "placement_nodes_from"}
 IGNORED_DATASETS = {"wall_seconds", "group"}
 
 

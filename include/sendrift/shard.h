@@ -67,4 +67,40 @@ int sd_shard_read_series(sd_shard *sh, const char *name, uint64_t row0, uint64_t
 int sd_shard_read_snapshot(sd_shard *sh, uint64_t run, size_t k, const sd_snapfield_def *f,
                            void *buf);
 
+/* ---- the design and outputs a file describes (src/results/shard_design.c) --
+ * For readers that have the result file alone, without its sweep file
+ * (`sendrift export`): the swept parameters, from the attributes of
+ * /design/params and /design/choices, and the summaries, from /summary.
+ * It opens the file itself, read-only, beside any sd_shard on it. */
+
+typedef struct sd_shard_design sd_shard_design;
+
+/* One swept parameter: a column of /design/params. */
+typedef struct {
+    const char *name;
+    size_t n_choices;            /* 0: a number; else a categorical parameter */
+    const char *const *choices;  /* its choices, in index order              */
+} sd_shard_param;
+
+/* Open path and read its parameters and summary names.  SD_ERR_INPUT, naming
+ * the file, when /design/params or its names are missing or inconsistent. */
+int sd_shard_design_open(const char *path, sd_shard_design **out);
+
+/* Close; *d becomes NULL (NULL is fine). */
+int sd_shard_design_close(sd_shard_design **d);
+
+/* The parameters (*n of them), in the order of the columns of /design/params. */
+const sd_shard_param *sd_shard_design_params(const sd_shard_design *d, size_t *n);
+
+/* The summaries: a layout with only summary and n_summary set, one metric
+ * per dataset of /summary (in creation order where the file tracks it, else
+ * by name; units and descriptions NULL); for sd_shard_check_rows. */
+const sd_layout *sd_shard_design_outputs(const sd_shard_design *d);
+
+/* Rows [row0, row0 + n) of /design: point and replicate (n each) and the
+ * parameter values (n x n_params, row-major; a categorical parameter holds
+ * its choice index). */
+int sd_shard_design_read_rows(sd_shard_design *d, uint64_t row0, uint64_t n, uint64_t *point,
+                              uint64_t *replicate, double *params);
+
 #endif

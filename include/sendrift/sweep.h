@@ -1,7 +1,8 @@
 /* sendrift: running a sweep (the controller and the worker groups).
  *
  * Rank 0 of the communicator is the controller; the other ranks form worker
- * groups of P ranks (MPI_Comm_split).  The controller hands out run ids,
+ * groups of P ranks, node by node, a group never spanning two nodes
+ * (include/sendrift/placement.h).  The controller hands out run ids,
  * longest expected first when the model gives a cost hint, one at a time as
  * groups ask; a group's leader broadcasts the id to its group, the group
  * runs the model, and the leader writes the run's rows.  The controller
@@ -23,6 +24,7 @@ typedef struct {
     int force;                /* overwrite an existing result file          */
     int quiet;                /* no progress output                         */
     double progress_interval; /* seconds between plain progress lines       */
+    int progress;             /* sd_progress_mode: auto (0), bar, lines, none */
     int resume;               /* continue the sweep in an existing file     */
     int retry;                /* re-attempt a failed run up to this often   */
     double grace;             /* seconds running runs may take after a stop
@@ -63,9 +65,10 @@ typedef struct {
 int sd_sweep_run(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *opts,
                  sd_sweep_report *report);
 
-/* How ranks are laid out: groups of P after the controller (with one rank,
- * one group of it).  idle: worker ranks left over.  SD_ERR_INPUT, with the
- * message, when world_size ranks cannot make one group of P. */
+/* How ranks are laid out on one node: groups of P after the controller
+ * (with one rank, one group of it).  idle: worker ranks left over.
+ * SD_ERR_INPUT, with the message, when world_size ranks cannot make one
+ * group of P.  Several nodes: sd_placement_groups (placement.h). */
 int sd_sweep_layout(int world_size, int P, int *groups, int *idle);
 
 #endif

@@ -23,6 +23,8 @@
 #include "sendrift/sweep.h"
 #include "sendrift/version.h"
 
+#include "export.h"
+
 /* Exit statuses (documented in README.md). */
 enum {
     SD_EXIT_OK = 0,          /* every run done                              */
@@ -39,6 +41,7 @@ static void usage(FILE *out)
     fputs("Usage: mpirun -n N sendrift run SWEEP.json [-o OUT.h5] [options]\n"
           "       sendrift check SWEEP.json [--all]\n"
           "       sendrift merge SWEEP.json -o OUT.h5 [--force] SHARD.h5...\n"
+          "       sendrift export RESULT.h5 [--format csv|tsv|json] [-o OUT]\n"
           "       sendrift models [NAME] [--json]\n"
           "       sendrift --help | --version\n"
           "\n"
@@ -51,6 +54,9 @@ static void usage(FILE *out)
           "           --json prints the same as JSON, for programs.\n"
           "  merge    merge the files of `run --shard I/N` into one result file; runs\n"
           "           no shard finished stay PENDING (finish them with run --resume).\n"
+          "  export   write a result file (whole, shard, merged or unfinished) as one\n"
+          "           table, a row per run: run, point, replicate, status, attempts,\n"
+          "           wall_seconds, parameters, summaries, message (no time series).\n"
           "\n"
           "Options of run:\n"
           "  -o, --output FILE         result file (default: output.file of the sweep,\n"
@@ -60,6 +66,9 @@ static void usage(FILE *out)
           "  -q, --quiet               no progress output\n"
           "      --progress-interval S seconds between progress lines when stderr is\n"
           "                            not a terminal (10)\n"
+          "      --progress MODE       bar (a live line), lines (for logs) or none (only\n"
+          "                            warnings and errors); default: the bar when stderr\n"
+          "                            is a terminal, also mpirun's, else lines\n"
           "      --resume              continue the sweep in the output file: finished\n"
           "                            runs are kept, unfinished ones run (the file is\n"
           "                            created when it does not exist yet)\n"
@@ -76,12 +85,14 @@ static void usage(FILE *out)
           "                            their own (a job array: one shard per task; then\n"
           "                            `sendrift merge`)\n"
           "Options of check:\n"
-          "      --all                 print every run, not the first 10\n"
-          "\n"
-          "Exit status: 0 all runs done; 2 bad command line or sweep file; 3 the sweep\n"
-          "could not go on (I/O, MPI, HDF5, memory); 4 finished with failed runs; 75\n"
-          "stopped by a signal before the end, or (merge) runs left unfinished: run\n"
-          "again with --resume (requeue).\n",
+          "      --all                 print every run, not the first 10\n",
+          out);
+    sd_cli_export_help(out);
+    fputs("\n"
+          "Exit status: 0 all runs done; 2 bad command line or sweep file (export: or\n"
+          "result file); 3 the sweep could not go on (I/O, MPI, HDF5, memory); 4\n"
+          "finished with failed runs; 75 stopped by a signal before the end, or\n"
+          "(merge) runs left unfinished: run again with --resume (requeue).\n",
           out);
 }
 
@@ -284,6 +295,7 @@ static int cmd_run(int argc, char **argv)
         {"force", no_argument, NULL, 'f'},
         {"quiet", no_argument, NULL, 'q'},
         {"progress-interval", required_argument, NULL, 'i'},
+        {"progress", required_argument, NULL, 'p'},
         {"resume", no_argument, NULL, 'r'},
         {"retry", required_argument, NULL, 'R'},
         {"grace", required_argument, NULL, 'g'},
@@ -313,6 +325,13 @@ static int cmd_run(int argc, char **argv)
                 return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
             }
             break;
+        case 'p': {
+            sd_progress_mode mode;
+            if (sd_progress_mode_parse("--progress", optarg, &mode) != SD_OK)
+                return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
+            o.progress = (int)mode;
+            break;
+        }
         case 'r': o.resume = 1; break;
         case 'R':
             if (parse_int("--retry", optarg, 0, &o.retry) != SD_OK)
@@ -494,8 +513,14 @@ int main(int argc, char **argv)
         status = cmd_models(argc - 2, argv + 2);
     } else if (strcmp(argv[1], "merge") == 0) {
         status = cmd_merge(argc - 2, argv + 2);
+    } else if (strcmp(argv[1], "export") == 0) {
+        int rc = sd_cli_export(argc - 1, argv + 1);
+        status = rc == SD_OK ? SD_EXIT_OK
+                             : fail(rc, rc == SD_ERR_INPUT ? SD_EXIT_USAGE : SD_EXIT_ERROR);
     } else {
-        sd_error(SD_ERR_INPUT, "unknown command \"%s\"; commands: run, check, models, merge (see --help)",
+        sd_error(SD_ERR_INPUT,
+                 "unknown command \"%s\"; commands: run, check, models, merge, export (see "
+                 "--help)",
                  argv[1]);
         status = fail(SD_ERR_INPUT, SD_EXIT_USAGE);
     }

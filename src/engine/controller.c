@@ -35,6 +35,7 @@ typedef struct {
     MPI_Request *abreq;       /* the abandon message sent to it, if any     */
     sd_report_msg *msg;
     int *idx, *busy, *abandoned;
+    double *since;            /* when the group's run was handed out        */
 } sd_ctl;
 
 static void sd_ctl_free(sd_ctl *t)
@@ -45,6 +46,7 @@ static void sd_ctl_free(sd_ctl *t)
     free(t->idx);
     free(t->busy);
     free(t->abandoned);
+    free(t->since);
     memset(t, 0, sizeof *t);
 }
 
@@ -57,7 +59,9 @@ static int sd_ctl_alloc(sd_ctl *t, int G)
     t->idx = sd_calloc(g, sizeof *t->idx, "controller indices");
     t->busy = sd_calloc(g, sizeof *t->busy, "controller state");
     t->abandoned = sd_calloc(g, sizeof *t->abandoned, "controller state");
-    if (t->req && t->abreq && t->msg && t->idx && t->busy && t->abandoned) return SD_OK;
+    t->since = sd_calloc(g, sizeof *t->since, "controller state");
+    if (t->req && t->abreq && t->msg && t->idx && t->busy && t->abandoned && t->since)
+        return SD_OK;
     sd_ctl_free(t);
     return SD_ERR_NOMEM;
 }
@@ -66,13 +70,13 @@ static int sd_ctl_alloc(sd_ctl *t, int G)
  * request with a stop, so that no worker waits for ever. */
 static int sd_controller_refuse(sd_ctx *c, int code)
 {
-    int P = c->o->ranks_per_sim;
+    const int *lead = c->placement->leader; /* the rank that leads each group */
     for (int g = 0; g < c->groups; g++) {
         sd_report_msg m;
         long long stop[2] = {SD_STOP, 0};
-        SD_MPI_FATAL(MPI_Recv(&m, (int)sizeof m, MPI_BYTE, 1 + g * P, SD_TAG_REPORT, c->world,
+        SD_MPI_FATAL(MPI_Recv(&m, (int)sizeof m, MPI_BYTE, lead[g], SD_TAG_REPORT, c->world,
                               MPI_STATUS_IGNORE));
-        SD_MPI_FATAL(MPI_Send(stop, 2, MPI_LONG_LONG, 1 + g * P, SD_TAG_ASSIGN, c->world));
+        SD_MPI_FATAL(MPI_Send(stop, 2, MPI_LONG_LONG, lead[g], SD_TAG_ASSIGN, c->world));
     }
     return code;
 }
@@ -81,7 +85,8 @@ static int sd_controller_refuse(sd_ctx *c, int code)
  * polls.  Returns the first fatal error a leader reported (a failed write). */
 int sd_controller(sd_ctx *c, sd_queue *q, sd_progress *pr, int fatal_in)
 {
-    int G = c->groups, P = c->o->ranks_per_sim;
+    int G = c->groups;
+    const int *lead = c->placement->leader; /* the rank that leads each group */
     sd_ctl ctl;
     if (sd_ctl_alloc(&ctl, G) != SD_OK) return sd_controller_refuse(c, SD_ERR_NOMEM);
     MPI_Request *req = ctl.req, *abreq = ctl.abreq;
@@ -91,12 +96,15 @@ int sd_controller(sd_ctx *c, sd_queue *q, sd_progress *pr, int fatal_in)
     char fatal_msg[SD_RUN_MESSAGE_LEN] = "";
     if (fatal != SD_OK) snprintf(fatal_msg, sizeof fatal_msg, "%s", sd_error_message());
     for (int g = 0; g < G; g++) {
-        SD_MPI_FATAL(MPI_Irecv(&msg[g], (int)sizeof msg[g], MPI_BYTE, 1 + g * P, SD_TAG_REPORT,
+        SD_MPI_FATAL(MPI_Irecv(&msg[g], (int)sizeof msg[g], MPI_BYTE, lead[g], SD_TAG_REPORT,
                                c->world, &req[g]));
         abreq[g] = MPI_REQUEST_NULL;
     }
     int active = G, nbusy = 0, abandon_token = 0, second_noted = 0;
     double stop_at = 0, last_msg = 0;
+    /* The sum of the running runs' start times: with nbusy, the time they
+     * have run so far, which the progress estimate counts as work done. */
+    double since_sum = 0;
     long ns = 1000;
     while (active > 0) {
         if (sd_stop_signal && stop_at == 0) {
@@ -111,7 +119,7 @@ int sd_controller(sd_ctx *c, sd_queue *q, sd_progress *pr, int fatal_in)
         if (stop_at > 0 && sd_now() >= stop_at + sd_grace(c->o)) {
             for (int g = 0; g < G; g++) {
                 if (!busy[g] || abandoned[g]) continue;
-                SD_MPI_FATAL(MPI_Isend(&abandon_token, 1, MPI_INT, 1 + g * P, SD_TAG_ABANDON,
+                SD_MPI_FATAL(MPI_Isend(&abandon_token, 1, MPI_INT, lead[g], SD_TAG_ABANDON,
                                        c->world, &abreq[g]));
                 abandoned[g] = 1;
             }
@@ -131,7 +139,10 @@ int sd_controller(sd_ctx *c, sd_queue *q, sd_progress *pr, int fatal_in)
         last_msg = sd_now();
         for (int k = 0; k < outcount; k++) {
             int g = idx[k];
-            if (busy[g]) nbusy--;
+            if (busy[g]) {
+                nbusy--;
+                since_sum -= ctl.since[g];
+            }
             busy[g] = 0;
             sd_queue_report(q, pr, &msg[g], c->o->retry);
             if (msg[g].code != SD_OK && msg[g].code != SD_ERR_MODEL &&
@@ -147,17 +158,21 @@ int sd_controller(sd_ctx *c, sd_queue *q, sd_progress *pr, int fatal_in)
                 assign[0] = (long long)run;
                 assign[1] = attempt;
             }
-            SD_MPI_FATAL(MPI_Send(assign, 2, MPI_LONG_LONG, 1 + g * P, SD_TAG_ASSIGN, c->world));
+            SD_MPI_FATAL(MPI_Send(assign, 2, MPI_LONG_LONG, lead[g], SD_TAG_ASSIGN, c->world));
             if (assign[0] < 0) {
                 active--;
                 req[g] = MPI_REQUEST_NULL;
             } else {
                 busy[g] = 1;
                 nbusy++;
-                SD_MPI_FATAL(MPI_Irecv(&msg[g], (int)sizeof msg[g], MPI_BYTE, 1 + g * P,
+                ctl.since[g] = sd_now();
+                since_sum += ctl.since[g];
+                SD_MPI_FATAL(MPI_Irecv(&msg[g], (int)sizeof msg[g], MPI_BYTE, lead[g],
                                        SD_TAG_REPORT, c->world, &req[g]));
             }
         }
+        if (nbusy == 0) since_sum = 0; /* no rounding left over */
+        sd_progress_running(pr, nbusy, since_sum);
         sd_progress_update(pr, q->done, q->failed);
     }
     SD_MPI_FATAL(MPI_Waitall(G, abreq, MPI_STATUSES_IGNORE));

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "sendrift/placement.h"
 #include "sendrift/plan.h"
 #include "sendrift/progress.h"
 #include "sendrift/results.h"
@@ -31,6 +32,7 @@ typedef struct {
     long long run;            /* SD_NONE on the first request               */
     int status;               /* sd_run_status (PENDING: abandoned)         */
     int code;                 /* the run's error code, or a write failure   */
+    double wall;              /* the run's wall time (its wall_seconds)     */
     char message[SD_RUN_MESSAGE_LEN];
 } sd_report_msg;
 
@@ -43,6 +45,8 @@ typedef struct {
     sd_results *results;
     MPI_Comm world, group;
     int rank, size, grank, gsize, group_id, groups;
+    sd_placement *placement;  /* nodes and groups; its leader[g] is the rank
+                                 that leads group g                         */
     int abandon_seen;         /* leader: an abandon message was received    */
     int worker;               /* this rank runs models (in a group)         */
     double *series;           /* n_series x n_times                          */
@@ -77,6 +81,8 @@ typedef struct {
     uint32_t *attempts;       /* per run: attempts so far (all sessions)     */
     uint32_t *session;        /* per run: attempts in this session           */
     uint64_t done, failed;    /* finished in this session                    */
+    double *cost;             /* per run: its cost hint (NULL: no hints)     */
+    double cost_left;         /* the cost hints of the runs in the queue     */
 } sd_queue;
 
 int sd_queue_build(sd_ctx *c, const sd_results_state *prev, sd_queue *q,

@@ -2,7 +2,9 @@
  *
  * Every run not finished before, longest expected first (the model's cost
  * hint; ties and models without one by run id), then the failed runs to try
- * again while they have retries left in this session.
+ * again while they have retries left in this session.  The cost hints are
+ * kept for the progress estimate, which a report feeds with the run's wall
+ * time (sd_progress_run).
  */
 #include "engine.h"
 
@@ -30,6 +32,7 @@ void sd_queue_free(sd_queue *q)
     free(q->retry);
     free(q->attempts);
     free(q->session);
+    free(q->cost);
     memset(q, 0, sizeof *q);
 }
 
@@ -47,7 +50,10 @@ int sd_queue_build(sd_ctx *c, const sd_results_state *prev, sd_queue *q,
     q->attempts = sd_calloc(runs + 1, sizeof *q->attempts, "run attempts");
     q->session = sd_calloc(runs + 1, sizeof *q->session, "run attempts");
     sd_order_item *items = sd_calloc(runs + 1, sizeof *items, "the run order");
-    if (!q->order || !q->retry || !q->attempts || !q->session || !items) {
+    /* The cost hints stay for the progress estimate (sd_progress_run). */
+    if (c->s->model->cost) q->cost = sd_calloc(runs + 1, sizeof *q->cost, "run cost hints");
+    if (!q->order || !q->retry || !q->attempts || !q->session || !items ||
+        (c->s->model->cost && !q->cost)) {
         free(items);
         sd_queue_free(q);
         return SD_ERR_NOMEM;
@@ -70,6 +76,8 @@ int sd_queue_build(sd_ctx *c, const sd_results_state *prev, sd_queue *q,
         }
         items[n].run = i;
         rc = sd_plan_cost(c->plan, i, c->x, &items[n].cost);
+        if (q->cost) q->cost[i] = items[n].cost;
+        q->cost_left += items[n].cost;
         n++;
     }
     if (c->s->model->cost) qsort(items, n, sizeof *items, sd_order_cmp);
@@ -100,15 +108,21 @@ void sd_queue_report(sd_queue *q, sd_progress *pr, const sd_report_msg *m, int r
 {
     if (m->run == SD_NONE) return;
     uint64_t run = (uint64_t)m->run;
+    double cost = q->cost ? q->cost[run] : 0;
     if (m->status == SD_RUN_DONE) {
         q->done++;
+        sd_progress_run(pr, m->wall, cost, 1);
     } else if (m->status == SD_RUN_FAILED) {
-        if (q->session[run] <= (uint32_t)retry) {
+        int again = q->session[run] <= (uint32_t)retry;
+        sd_progress_run(pr, m->wall, cost, !again);
+        if (again) {
             q->retry[q->n_retry++] = run;
             sd_progress_note(pr, "sendrift: run %llu failed (attempt %u), will retry: %s",
                              (unsigned long long)run, q->attempts[run], m->message);
         } else {
             q->failed++;
+            /* The bar redrawn below the note shows this run counted. */
+            sd_progress_update(pr, q->done, q->failed);
             sd_progress_note(pr, "sendrift: run %llu failed: %s", (unsigned long long)run,
                              m->message);
         }

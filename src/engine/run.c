@@ -151,6 +151,7 @@ void sd_run_and_write(sd_ctx *c, uint64_t run, uint32_t attempt, sd_report_msg *
     memset(rep, 0, sizeof *rep);
     rep->run = (long long)run;
     sd_run_one(c, run, &st, rep->message, &wall);
+    rep->wall = wall;
     rep->status = st;
     rep->code = st == SD_RUN_DONE ? SD_OK : st == SD_RUN_PENDING ? SD_ERR_INTERRUPTED : SD_ERR_MODEL;
     if (c->grank != 0 || st == SD_RUN_PENDING) return;

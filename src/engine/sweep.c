@@ -17,38 +17,16 @@
 #include "sendrift/lock.h"
 #include "sendrift/mpicheck.h"
 
+/* The layout of one node: the groups node by node, with every rank on it. */
 int sd_sweep_layout(int world, int P, int *groups, int *idle)
 {
-    if (P < 1) return sd_error(SD_ERR_INPUT, "--ranks-per-sim must be at least 1 (got %d)", P);
-    if (world == 1) {
-        if (P != 1)
-            return sd_error(SD_ERR_INPUT,
-                            "--ranks-per-sim %d needs at least %d ranks (a controller and one "
-                            "group of %d); this run has 1",
-                            P, P + 1, P);
-        *groups = 1;
-        *idle = 0;
-        return SD_OK;
-    }
-    if (world - 1 < P)
-        return sd_error(SD_ERR_INPUT,
-                        "--ranks-per-sim %d needs at least %d ranks (a controller and one group "
-                        "of %d); this run has %d",
-                        P, P + 1, P, world);
-    *groups = (world - 1) / P;
-    *idle = (world - 1) % P;
-    return SD_OK;
-}
-
-/* Worker ranks that make no whole group stay idle: say so, and what would
- * use them all. */
-static void sd_warn_idle(int world, int P, int groups, int idle)
-{
-    fprintf(stderr,
-            "sendrift: warning: %d worker rank%s do not divide into groups of %d: %d rank%s "
-            "stay idle (use %d or %d ranks)\n",
-            world - 1, world - 1 == 1 ? "" : "s", P, idle, idle == 1 ? "" : "s",
-            1 + groups * P, 1 + (groups + 1) * P);
+    int *node = sd_calloc((size_t)world, sizeof *node, "a layout");
+    int *group = sd_calloc((size_t)world, sizeof *group, "a layout");
+    int rc = node && group ? sd_placement_groups(world, P, node, group, groups, idle)
+                           : SD_ERR_NOMEM;
+    free(node);
+    free(group);
+    return rc;
 }
 
 /* A barrier that sleeps instead of spinning, so that ranks that finished
@@ -76,13 +54,13 @@ static double sd_cpu_seconds(void)
 
 /* ---- set-up ----------------------------------------------------------------- */
 
-/* The groups: the controller alone (or, with one rank, the whole group),
- * then groups of P; ranks beyond the last whole group stay idle. */
+/* The groups, node by node (include/sendrift/placement.h): the controller
+ * alone (or, with one rank, the whole group), then groups of P within each
+ * node; a node's ranks beyond its last whole group stay idle. */
 static int sd_ctx_groups(sd_ctx *c)
 {
-    int P = c->o->ranks_per_sim;
-    int color = c->size == 1 ? 0 : c->rank == 0 ? MPI_UNDEFINED : (c->rank - 1) / P;
-    if (c->size > 1 && c->rank > 0 && color >= c->groups) color = MPI_UNDEFINED;
+    int color = c->placement->group[c->rank];
+    if (color < 0) color = MPI_UNDEFINED;
     SD_MPI(MPI_Comm_split(c->world, color, c->rank, &c->group));
     c->group_id = color == MPI_UNDEFINED ? -1 : color;
     c->worker = c->group != MPI_COMM_NULL;
@@ -110,6 +88,7 @@ static void sd_ctx_free(sd_ctx *c)
     sd_plan_destroy(&c->plan);
     /* Freeing a communicator cannot fail in a way that changes the outcome. */
     if (c->group != MPI_COMM_NULL) MPI_Comm_free(&c->group);
+    sd_placement_destroy(&c->placement);
 }
 
 /* The plan, exactly as `check` builds it, for this layout of groups. */
@@ -163,16 +142,18 @@ static int sd_run_phase(sd_ctx *c, const sd_results_state *prev, sd_sweep_report
         sd_queue q;
         local = sd_queue_build(c, prev, &q, &report->done_before, &report->failed_before);
         uint64_t finished_before = report->done_before + report->failed_before;
-        sd_progress *pr = sd_progress_create(stderr, report->runs, report->done_before,
-                                             report->failed_before, c->o->quiet,
-                                             c->o->progress_interval);
-        if (local == SD_OK && finished_before && !c->o->quiet)
-            sd_progress_note(pr,
-                             "sendrift: resuming %s: %llu runs done and %llu failed before; "
-                             "%llu to run",
-                             c->o->output, (unsigned long long)report->done_before,
-                             (unsigned long long)report->failed_before,
-                             (unsigned long long)q.n);
+        sd_progress_opts po = {.mode = (sd_progress_mode)c->o->progress,
+                               .quiet = c->o->quiet,
+                               .interval = c->o->progress_interval,
+                               .total = report->runs,
+                               .done_before = report->done_before,
+                               .failed_before = report->failed_before,
+                               .cost_left = q.cost_left};
+        sd_progress *pr = sd_progress_create(stderr, &po);
+        /* The first line, before any run is handed out. */
+        if (local == SD_OK)
+            sd_progress_start(pr, finished_before ? c->o->output : NULL, q.n, c->groups,
+                              c->o->ranks_per_sim);
         if (c->size == 1) {
             if (local == SD_OK) local = sd_serial(c, &q, pr);
         } else {
@@ -199,21 +180,27 @@ static int sd_run_phase(sd_ctx *c, const sd_results_state *prev, sd_sweep_report
 static int sd_sweep_setup(sd_ctx *c, sd_lock **lock, sd_results_state *prev)
 {
     const sd_sweep_opts *o = c->o;
-    int idle = 0;
     SD_CALL(sd_mpi_rank_size(c->world, &c->rank, &c->size));
-    SD_CALL(sd_sweep_layout(c->size, o->ranks_per_sim, &c->groups, &idle));
+    SD_CALL(sd_placement_create(c->world, o->ranks_per_sim, &c->placement));
+    c->groups = c->placement->groups;
     if (o->resume && o->force)
         return sd_error(SD_ERR_INPUT, "--resume and --force contradict each other: --resume "
                                       "keeps the runs in the file, --force throws them away");
-    if (idle && c->rank == 0 && !o->quiet)
-        sd_warn_idle(c->size, o->ranks_per_sim, c->groups, idle);
     int rc = sd_agree(c->world, sd_ctx_groups(c));
+    if (rc == SD_OK) rc = sd_placement_record(c->placement, c->world, c->group, c->group_id);
+    /* The idle ranks' warning (once), the placement: in the log. */
+    if (rc == SD_OK && c->rank == 0) sd_placement_print(c->placement, stderr, o->quiet);
     if (rc == SD_OK) rc = sd_ctx_plan(c);
     /* One writer per result file: rank 0 holds OUT.lock until the end. */
     if (rc == SD_OK) rc = sd_results_check_name(o->output); /* the same on every rank */
     if (rc == SD_OK)
         rc = sd_agree(c->world, c->rank == 0 ? sd_lock_acquire(o->output, lock) : SD_OK);
     if (rc == SD_OK) rc = sd_open_results(c, prev);
+    if (rc == SD_OK) {
+        rc = sd_agree(c->world, sd_results_write_placement(c->results, c->placement));
+        /* The error to report is the placement's; the file stays as it is. */
+        if (rc != SD_OK) (void)sd_results_close_keep_old(&c->results);
+    }
     return rc;
 }
 

@@ -31,23 +31,13 @@ void sd_results_metric_path(char *buf, size_t n, const char *group, const char *
     snprintf(buf, n, "%s/%s", group, name);
 }
 
-hid_t sd_results_status_type(void)
+hid_t sd_results_message_type(hid_t d, int *rank)
 {
-    uint8_t v[3] = {SD_RUN_PENDING, SD_RUN_DONE, SD_RUN_FAILED};
-    const char *names[3] = {"PENDING", "DONE", "FAILED"};
-    hid_t t = H5Tenum_create(H5T_NATIVE_UINT8);
-    for (int i = 0; i < 3 && t >= 0; i++) {
-        if (H5Tenum_insert(t, names[i], &v[i]) < 0) {
-            (void)sd_h5_close(t);
-            t = -1;
-        }
-    }
-    return t;
-}
-
-hid_t sd_results_message_type(void)
-{
-    return sd_h5_str_type(SD_RUN_MESSAGE_LEN, H5T_STR_NULLTERM, 0);
+    hid_t sp = H5Dget_space(d);
+    *rank = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
+    if (sd_h5_close(sp) < 0 || *rank < 1 || *rank > 2) return -1;
+    return *rank == 2 ? sd_h5_char_type()
+                      : sd_h5_str_type(SD_RUN_MESSAGE_LEN, H5T_STR_NULLTERM, 0);
 }
 
 /* ---- shards ------------------------------------------------------------------ */
@@ -89,22 +79,39 @@ static int sd_results_handles(sd_results *r, const sd_sweep *s, const sd_layout 
     return SD_OK;
 }
 
-/* /runs: one row per run, what happened to it. */
+/* The status of a run as CF flags (the values of sd_run_status). */
+static herr_t sd_results_status_flags(hid_t d)
+{
+    const uint8_t v[3] = {SD_RUN_PENDING, SD_RUN_DONE, SD_RUN_FAILED};
+    herr_t st = sd_attr_u8s(d, "flag_values", v, 3);
+    return st < 0 ? st : sd_attr_str(d, "flag_meanings", "PENDING DONE FAILED");
+}
+
+/* /runs: one row per run, what happened to it.  The message is a row of
+ * netCDF characters per run (MPI-IO writes no variable-length strings). */
 static int sd_results_runs(sd_results *r)
 {
     int rc = SD_OK;
     hid_t gr = -1;
-    hsize_t runs = r->n_rows;
+    sd_scale len = SD_SCALE_NONE, *dims[2] = {&r->rundim, &len};
+    hsize_t runs = r->n_rows, mdims[2] = {r->n_rows, SD_RUN_MESSAGE_LEN};
     double nan = NAN;
     uint8_t pending = SD_RUN_PENDING;
     int minus1 = -1;
+    r->message_rank = 2;
+    H5TRY(r->message_type = sd_h5_char_type(), "creating the message type");
     H5TRY(gr = sd_group(r->file, SD_G_RUNS, "what happened to each run"), "creating /runs");
-    H5TRY(r->d_status = sd_dataset(r->file, SD_D_STATUS, r->status_type, 1, &runs, &pending, "1",
+    H5TRY(r->d_status = sd_dataset(r->file, SD_D_STATUS, H5T_STD_U8LE, 1, &runs, &pending, "1",
                                    "PENDING, DONE or FAILED; written last for each run"),
           "creating /" SD_D_STATUS);
-    H5TRY(r->d_message = sd_dataset(r->file, SD_D_MESSAGE, r->message_type, 1, &runs, NULL, "1",
+    H5TRY(sd_results_status_flags(r->d_status), "writing the flags of /" SD_D_STATUS);
+    H5TRY(len.id = sd_dim_only(r->file, SD_D_MESSAGE_LEN, SD_RUN_MESSAGE_LEN),
+          "creating /" SD_D_MESSAGE_LEN);
+    H5TRY(r->d_message = sd_dataset(r->file, SD_D_MESSAGE, r->message_type, 2, mdims, NULL, "1",
                                     "why a run failed (empty otherwise)"),
           "creating /" SD_D_MESSAGE);
+    H5TRY(sd_attr_str(r->d_message, "_Encoding", "utf-8"), "creating /" SD_D_MESSAGE);
+    H5TRY(sd_dim_attach(r->d_message, dims, 2), "attaching the dimensions of /" SD_D_MESSAGE);
     H5TRY(r->d_wall = sd_dataset(r->file, SD_D_WALL, H5T_IEEE_F64LE, 1, &runs, &nan, "s",
                                  "wall-clock time of the run"),
           "creating /" SD_D_WALL);
@@ -114,8 +121,13 @@ static int sd_results_runs(sd_results *r)
     H5TRY(r->d_attempts = sd_dataset(r->file, SD_D_ATTEMPTS, H5T_STD_U32LE, 1, &runs, NULL, "1",
                                      "how often the run was tried (--retry, --resume)"),
           "creating /" SD_D_ATTEMPTS);
+    hid_t one[] = {r->d_status, r->d_wall, r->d_group, r->d_attempts};
+    for (size_t i = 0; i < sizeof one / sizeof *one; i++)
+        H5TRY(sd_dim_attach(one[i], dims, 1), "attaching the run dimension in /runs");
+    H5TRY(sd_scale_close(&len, 1), "creating /" SD_D_MESSAGE_LEN);
     H5TRY(sd_h5_close_id(&gr), "creating /runs");
 done:
+    (void)sd_scale_close(&len, 0);
     (void)sd_h5_close(gr);
     return rc;
 }
@@ -124,7 +136,8 @@ done:
 static int sd_results_metrics(sd_results *r, const sd_layout *l)
 {
     int rc = SD_OK;
-    hid_t gt = -1, gs = -1, dtime = -1;
+    hid_t gt = -1, gs = -1;
+    sd_scale time = SD_SCALE_NONE, *scales[2] = {&r->rundim, &time};
     hsize_t runs = r->n_rows;
     double nan = NAN;
     char name[512], what[600];
@@ -132,13 +145,13 @@ static int sd_results_metrics(sd_results *r, const sd_layout *l)
           "creating /timeseries");
     if (r->n_series > 0 && l->n_times > 0) {
         hsize_t nt = l->n_times;
-        H5TRY(dtime = sd_dataset(r->file, SD_D_TIME, H5T_IEEE_F64LE, 1, &nt, NULL, l->time_unit,
+        H5TRY(time.id = sd_dataset(r->file, SD_D_TIME, H5T_IEEE_F64LE, 1, &nt, NULL, l->time_unit,
                                  "output times"),
               "creating /" SD_D_TIME);
         /* The times are the same on every rank: write them collectively. */
-        H5TRY(sd_write_rows_coll(dtime, H5T_NATIVE_DOUBLE, 0, nt, 1, 1, l->times),
+        H5TRY(sd_write_rows_coll(time.id, H5T_NATIVE_DOUBLE, 0, nt, 1, 1, l->times),
               "writing /" SD_D_TIME);
-        H5TRY(H5DSset_scale(dtime, "time"), "making /timeseries/time a dimension scale");
+        H5TRY(sd_dim_scale(time.id), "making /timeseries/time a dimension scale");
         hsize_t dims[2] = {runs, nt};
         for (size_t i = 0; i < r->n_series; i++) {
             const sd_metric_def *m = &l->series[i];
@@ -147,7 +160,7 @@ static int sd_results_metrics(sd_results *r, const sd_layout *l)
             H5TRY(r->d_series[i] = sd_dataset(r->file, name, H5T_IEEE_F64LE, 2, dims, &nan,
                                               m->unit, m->description),
                   what);
-            H5TRY(H5DSattach_scale(r->d_series[i], dtime, 1), what);
+            H5TRY(sd_dim_attach(r->d_series[i], scales, 2), what);
         }
     } else {
         r->n_series = 0;
@@ -161,12 +174,13 @@ static int sd_results_metrics(sd_results *r, const sd_layout *l)
         H5TRY(r->d_summary[i] = sd_dataset(r->file, name, H5T_IEEE_F64LE, 1, &runs, &nan,
                                            m->unit, m->description),
               what);
+        H5TRY(sd_dim_attach(r->d_summary[i], scales, 1), what);
     }
-    H5TRY(sd_h5_close_id(&dtime), "creating /" SD_D_TIME);
+    H5TRY(sd_scale_close(&time, 1), "creating /" SD_D_TIME);
     H5TRY(sd_h5_close_id(&gs), "creating /summary");
     H5TRY(sd_h5_close_id(&gt), "creating /timeseries");
 done:
-    (void)sd_h5_close(dtime);
+    (void)sd_scale_close(&time, 0);
     (void)sd_h5_close(gs);
     (void)sd_h5_close(gt);
     return rc;
@@ -184,6 +198,7 @@ static herr_t sd_results_free(sd_results *r)
     hid_t ids[] = {r->d_status, r->d_message, r->d_wall, r->d_group, r->d_attempts,
                    r->status_type, r->message_type};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) st = sd_h5_close_into(st, ids[i]);
+    if (sd_scale_close(&r->rundim, 0) < 0) st = -1;
     free(r->d_series);
     free(r->d_summary);
     free(r->path);
@@ -200,6 +215,7 @@ static sd_results *sd_results_new(const char *path, uint64_t n_runs, int rank,
     sd_results *r = sd_calloc(1, sizeof *r, "result file");
     if (!r) return NULL;
     r->file = r->status_type = r->message_type = -1;
+    r->rundim = (sd_scale)SD_SCALE_NONE;
     r->d_status = r->d_message = r->d_wall = r->d_group = r->d_attempts = -1;
     r->n_runs = n_runs;
     r->rank = rank;
@@ -221,12 +237,11 @@ static void sd_results_abandon(sd_results *r)
     (void)sd_h5_close(f);
 }
 
-/* The message type and MPI-IO file access shared by create and open. */
+/* The MPI-IO file access shared by create and open. */
 static int sd_results_access(sd_results *r, MPI_Comm comm, hid_t *fapl)
 {
     int rc = SD_OK;
     H5TRY(H5Eset_auto2(H5E_DEFAULT, NULL, NULL), "turning off HDF5's error printing");
-    H5TRY(r->message_type = sd_results_message_type(), "creating the message type");
     H5TRY(*fapl = H5Pcreate(H5P_FILE_ACCESS), "creating file access properties");
     H5TRY(H5Pset_fapl_mpio(*fapl, comm, MPI_INFO_NULL), "selecting MPI-IO");
     /* Metadata writes collective; reads independent, since one group
@@ -244,7 +259,7 @@ done:
 static int sd_results_props(sd_results *r, MPI_Comm comm, hid_t *fapl, hid_t *fcpl)
 {
     int rc = SD_OK;
-    H5TRY(r->status_type = sd_results_status_type(), "creating the status type");
+    H5TRY(r->status_type = H5Tcopy(H5T_NATIVE_UINT8), "creating the status type");
     SD_CALL(sd_results_access(r, comm, fapl));
     /* Dense attribute storage, so that a long sweep file fits in an attribute. */
     H5TRY(H5Pset_libver_bounds(*fapl, H5F_LIBVER_V18, H5F_LIBVER_V110),
@@ -273,6 +288,7 @@ static int sd_results_make(sd_results *r, const char *partial, MPI_Comm comm, co
     if (rc == SD_OK) rc = sd_results_handles(r, s, l);
     if (rc == SD_OK) rc = sd_results_metrics(r, l);
     if (rc == SD_OK) rc = sd_results_snapshots(r, p);
+    if (rc == SD_OK && sd_scale_close(&r->rundim, 1) < 0) rc = sd_h5_error(r->path, "closing /run");
     if (rc == SD_OK) rc = sd_results_flush(r);
     if (rc != SD_OK) goto done;
     H5TRY(sd_h5_close_id(&fcpl), "creating the file");
@@ -365,6 +381,10 @@ static int sd_results_open_outputs(sd_results *r, const sd_sweep *s, const sd_la
     H5TRY(r->d_status = H5Dopen2(r->file, SD_D_STATUS, H5P_DEFAULT), "opening /" SD_D_STATUS);
     H5TRY(r->status_type = H5Dget_type(r->d_status), "reading the status type");
     H5TRY(r->d_message = H5Dopen2(r->file, SD_D_MESSAGE, H5P_DEFAULT), "opening /" SD_D_MESSAGE);
+    /* A file continued with --resume keeps its format: format 2 has one
+     * fixed-length string per run. */
+    H5TRY(r->message_type = sd_results_message_type(r->d_message, &r->message_rank),
+          "reading the message type");
     H5TRY(r->d_wall = H5Dopen2(r->file, SD_D_WALL, H5P_DEFAULT), "opening /" SD_D_WALL);
     H5TRY(r->d_group = H5Dopen2(r->file, SD_D_GROUP, H5P_DEFAULT), "opening /" SD_D_GROUP);
     H5TRY(r->d_attempts = H5Dopen2(r->file, SD_D_ATTEMPTS, H5P_DEFAULT),
@@ -552,7 +572,9 @@ int sd_results_write_run(sd_results *r, uint64_t run, const double *series,
                   what);
     char msg[SD_RUN_MESSAGE_LEN] = {0};
     if (message) snprintf(msg, sizeof msg, "%s", message);
-    H5TRY(sd_write_row(r->d_message, r->message_type, row, 1, 1, msg), what);
+    H5TRY(sd_write_row(r->d_message, r->message_type, row,
+                       r->message_rank == 2 ? SD_RUN_MESSAGE_LEN : 1, r->message_rank, msg),
+          what);
     H5TRY(sd_write_row(r->d_wall, H5T_NATIVE_DOUBLE, row, 1, 1, &wall_seconds), what);
     H5TRY(sd_write_row(r->d_group, H5T_NATIVE_INT, row, 1, 1, &group), what);
     H5TRY(sd_write_row(r->d_attempts, H5T_NATIVE_UINT32, row, 1, 1, &attempts), what);

@@ -2,7 +2,10 @@
 #include "h5util.h"
 
 #include <errno.h>
+#include <hdf5_hl.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sendrift/error.h"
@@ -76,6 +79,8 @@ hid_t sd_h5_str_type(size_t size, H5T_str_t pad, int utf8)
     return t;
 }
 
+hid_t sd_h5_char_type(void) { return sd_h5_str_type(1, H5T_STR_NULLTERM, 0); }
+
 hid_t sd_h5_vlstr_type(void)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
@@ -147,6 +152,7 @@ herr_t sd_attr_u8s(hid_t obj, const char *name, const uint8_t *v, size_t n)
 herr_t sd_attr_meta(hid_t obj, const char *units, const char *description)
 {
     if (units && sd_attr_str(obj, "units", units) < 0) return -1;
+    if (sd_attr_str(obj, "long_name", description) < 0) return -1;
     return sd_attr_str(obj, "description", description);
 }
 
@@ -192,8 +198,10 @@ hid_t sd_group(hid_t loc, const char *name, const char *description)
     return g;
 }
 
-hid_t sd_dataset(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
-                 const void *fill, const char *units, const char *description)
+/* A contiguous dataset, allocated and filled at creation, without
+ * attributes. */
+static hid_t sd_dataset_plain(hid_t loc, const char *name, hid_t type, int rank,
+                              const hsize_t *dims, const void *fill)
 {
     hid_t space = H5Screate_simple(rank, dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
@@ -205,7 +213,6 @@ hid_t sd_dataset(hid_t loc, const char *name, hid_t type, int rank, const hsize_
     if (st >= 0 && fill) st = H5Pset_fill_value(dcpl, type, fill);
     if (st >= 0) d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (d < 0) st = -1;
-    if (st >= 0) st = sd_attr_meta(d, units, description);
     st = sd_h5_close_into(st, dcpl);
     st = sd_h5_close_into(st, space);
     if (st < 0) {
@@ -213,6 +220,111 @@ hid_t sd_dataset(hid_t loc, const char *name, hid_t type, int rank, const hsize_
         return -1;
     }
     return d;
+}
+
+hid_t sd_dataset(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
+                 const void *fill, const char *units, const char *description)
+{
+    hid_t d = sd_dataset_plain(loc, name, type, rank, dims, fill);
+    if (d >= 0 && sd_attr_meta(d, units, description) < 0) {
+        (void)sd_h5_close(d);
+        return -1;
+    }
+    return d;
+}
+
+/* The NAME of a dimension scale that is no variable, as netCDF-C writes it
+ * (nc4internal.h: DIM_WITHOUT_VARIABLE, then the length in 10 columns). */
+#define SD_DIM_WITHOUT_VARIABLE "This is a netCDF dimension but not a netCDF variable."
+
+herr_t sd_dim_scale(hid_t d)
+{
+    char name[256];
+    ssize_t n = H5Iget_name(d, name, sizeof name);
+    if (n <= 0 || (size_t)n >= sizeof name) return -1;
+    const char *slash = strrchr(name, '/');
+    return H5DSset_scale(d, slash ? slash + 1 : name);
+}
+
+hid_t sd_dim_only(hid_t loc, const char *name, hsize_t n)
+{
+    char label[sizeof SD_DIM_WITHOUT_VARIABLE + 32];
+    snprintf(label, sizeof label, "%s%10llu", SD_DIM_WITHOUT_VARIABLE, (unsigned long long)n);
+    /* netCDF-C makes these float; they hold nothing but their length. */
+    hid_t d = sd_dataset_plain(loc, name, H5T_IEEE_F32LE, 1, &n, NULL);
+    if (d >= 0 && H5DSset_scale(d, label) < 0) {
+        (void)sd_h5_close(d);
+        return -1;
+    }
+    return d;
+}
+
+/* One attached axis, as H5DS stores it in REFERENCE_LIST (its ds_list_t:
+ * the dataset, and the axis as a native int). */
+typedef struct {
+    hobj_ref_t ref;
+    unsigned int dim_idx;
+} sd_dimref;
+
+/* Remember axis i of d (referred to as ref) on s. */
+static herr_t sd_scale_add(sd_scale *s, hobj_ref_t ref, unsigned i)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 16;
+        void *p = realloc(s->refs, cap * sizeof(sd_dimref));
+        if (!p) return -1;
+        s->refs = p;
+        s->cap = cap;
+    }
+    ((sd_dimref *)s->refs)[s->n++] = (sd_dimref){ref, i};
+    return 0;
+}
+
+herr_t sd_dim_attach(hid_t d, sd_scale *const *scales, int rank)
+{
+    hobj_ref_t refs[8];
+    hvl_t list[8];
+    if (rank < 1 || rank > 8) return -1;
+    for (int i = 0; i < rank; i++) {
+        if (H5Rcreate(&refs[i], scales[i]->id, ".", H5R_OBJECT, -1) < 0) return -1;
+        list[i] = (hvl_t){1, &refs[i]};
+    }
+    hobj_ref_t self;
+    if (H5Rcreate(&self, d, ".", H5R_OBJECT, -1) < 0) return -1;
+    hsize_t n = (hsize_t)rank;
+    hid_t t = H5Tvlen_create(H5T_STD_REF_OBJ), sp = H5Screate_simple(1, &n, NULL), a = -1;
+    herr_t st = t < 0 || sp < 0 ? -1 : 0;
+    if (st >= 0) a = H5Acreate2(d, "DIMENSION_LIST", t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0) st = -1;
+    if (st >= 0) st = H5Awrite(a, t, list);
+    st = sd_h5_close_into(st, a);
+    st = sd_h5_close_into(st, sp);
+    st = sd_h5_close_into(st, t);
+    for (int i = 0; i < rank && st >= 0; i++) st = sd_scale_add(scales[i], self, (unsigned)i);
+    return st;
+}
+
+herr_t sd_scale_close(sd_scale *s, int write)
+{
+    herr_t st = 0;
+    if (write && s->id >= 0 && s->n > 0) {
+        hsize_t n = s->n;
+        hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(sd_dimref));
+        hid_t sp = H5Screate_simple(1, &n, NULL), a = -1;
+        st = t < 0 || sp < 0 ? -1 : 0;
+        if (st >= 0) st = H5Tinsert(t, "dataset", offsetof(sd_dimref, ref), H5T_STD_REF_OBJ);
+        if (st >= 0) st = H5Tinsert(t, "dimension", offsetof(sd_dimref, dim_idx), H5T_NATIVE_INT);
+        if (st >= 0) a = H5Acreate2(s->id, "REFERENCE_LIST", t, sp, H5P_DEFAULT, H5P_DEFAULT);
+        if (a < 0) st = -1;
+        if (st >= 0) st = H5Awrite(a, t, s->refs);
+        st = sd_h5_close_into(st, a);
+        st = sd_h5_close_into(st, sp);
+        st = sd_h5_close_into(st, t);
+    }
+    st = sd_h5_close_into(st, s->id);
+    free(s->refs);
+    *s = (sd_scale)SD_SCALE_NONE;
+    return st;
 }
 
 /* Select rows [row0, row0 + nrows) of the file space of d, and make the

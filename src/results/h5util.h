@@ -48,6 +48,13 @@ herr_t sd_h5_close_id(hid_t *id);
 hid_t sd_h5_vlstr_type(void);
 hid_t sd_h5_str_type(size_t size, H5T_str_t pad, int utf8);
 
+/* netCDF's NC_CHAR as netCDF-C writes it: one byte, H5T_STR_NULLTERM,
+ * ASCII.  A string is a row of these along a length dimension, which
+ * netCDF readers (and xarray, with the attribute _Encoding) join into a
+ * string.  Written and read with this same type as the memory type: any
+ * conversion to a NULLTERM string of size 1 would turn the byte into NUL. */
+hid_t sd_h5_char_type(void);
+
 /* ---- attributes --------------------------------------------------------- */
 
 herr_t sd_attr_str(hid_t obj, const char *name, const char *value);
@@ -57,7 +64,7 @@ herr_t sd_attr_u64(hid_t obj, const char *name, uint64_t v);
 herr_t sd_attr_int(hid_t obj, const char *name, int v);
 herr_t sd_attr_doubles(hid_t obj, const char *name, const double *v, size_t n);
 herr_t sd_attr_u8s(hid_t obj, const char *name, const uint8_t *v, size_t n);
-/* units (skipped when NULL) and description. */
+/* units (skipped when NULL), and description, also as CF's long_name. */
 herr_t sd_attr_meta(hid_t obj, const char *units, const char *description);
 
 /* A variable-length string attribute copied into buf ("" and -1 when
@@ -74,6 +81,40 @@ hid_t sd_group(hid_t loc, const char *name, const char *description);
  * type's zero), with units and description. */
 hid_t sd_dataset(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
                  const void *fill, const char *units, const char *description);
+
+/* ---- netCDF dimensions (HDF5 dimension scales) ------------------------- */
+
+/* Make d the dimension scale of the netCDF dimension named as d (a
+ * coordinate variable: d holds the coordinate's values). */
+herr_t sd_dim_scale(hid_t d);
+
+/* A dimension of n that is not a variable, named name, in loc: a dataset
+ * that is a dimension scale with the NAME netCDF-C and h5netcdf read as
+ * "a netCDF dimension but not a netCDF variable". */
+hid_t sd_dim_only(hid_t loc, const char *name, hsize_t n);
+
+/* A dimension scale and the axes of datasets attached to it so far.
+ * H5DSattach_scale rewrites the scale's list of those (REFERENCE_LIST) at
+ * every attachment, which is quadratic: 10 000 snapshot fields on one x
+ * axis took minutes.  Here each dataset's DIMENSION_LIST is written once,
+ * and the scale's list once, by sd_scale_close: the same attributes, of
+ * the same types, that H5DS writes and reads. */
+typedef struct {
+    hid_t id;                 /* the scale's dataset (-1: none)             */
+    void *refs;               /* the attached axes (H5DS's ds_list_t)       */
+    size_t n, cap;
+} sd_scale;
+
+#define SD_SCALE_NONE {-1, NULL, 0, 0}
+
+/* Attach axis i of d to scales[i], i < rank: every axis of a dataset names
+ * its dimension, so that netCDF readers make no phony ones.  Collective in
+ * a parallel file, like every change of metadata. */
+herr_t sd_dim_attach(hid_t d, sd_scale *const *scales, int rank);
+
+/* Write the scale's list of attached axes (when write and any), close it
+ * and free what it holds; s is SD_SCALE_NONE after. */
+herr_t sd_scale_close(sd_scale *s, int write);
 
 /* Write rows [row0, row0 + nrows) of a 2-D (rows x ncols; rank 2) or 1-D
  * (rank 1) dataset collectively: every rank calls it with its own, possibly

@@ -284,61 +284,14 @@ static int sd_merge_precheck(sd_merge_ctx *m, const char *out, const char *const
     return SD_OK;
 }
 
-/* Rank 0, the merged file complete under tmp: its XDMF file (when it has
- * snapshots) made to name the output, then both renamed into place. */
+/* Rank 0, the merged file complete under tmp: renamed into place, then its
+ * XDMF files (when it has snapshots) made to name the output, beside it. */
 static int sd_merge_publish(const char *tmp, const char *out)
 {
-    char txmf[4400], oxmf[4400];
-    sd_results_xdmf_name(tmp, txmf, sizeof txmf);
-    sd_results_xdmf_name(out, oxmf, sizeof oxmf);
-    FILE *f = fopen(txmf, "rb");
-    int have_xmf = f != NULL;
-    char *text = NULL;
-    size_t len = 0;
-    if (have_xmf) {
-        /* Make it name the output: the XDMF refers to the temporary file
-         * (possibly XML-escaped) as BASE + the merge's suffix, always
-         * followed by ':'; drop the suffix there. */
-        const char *tb = strrchr(tmp, '/') ? strrchr(tmp, '/') + 1 : tmp;
-        const char *ob = strrchr(out, '/') ? strrchr(out, '/') + 1 : out;
-        char sfx[128];
-        snprintf(sfx, sizeof sfx, "%s:", tb + strlen(ob));
-        int ok = fseek(f, 0, SEEK_END) == 0;
-        long size = ok ? ftell(f) : -1;
-        ok = size >= 0 && fseek(f, 0, SEEK_SET) == 0;
-        text = ok ? sd_calloc((size_t)size + 1, 1, "the XDMF file") : NULL;
-        ok = text && fread(text, 1, (size_t)size, f) == (size_t)size;
-        fclose(f);
-        if (!ok) {
-            free(text);
-            return sd_error(SD_ERR_IO, "%s: cannot read it back", txmf);
-        }
-        len = (size_t)size;
-        f = fopen(txmf, "wb");
-        if (!f) {
-            free(text);
-            return sd_error(SD_ERR_IO, "%s: cannot write: %s", txmf, strerror(errno));
-        }
-        size_t sl = strlen(sfx);
-        for (const char *p = text; p < text + len;) {
-            const char *hit = strstr(p, sfx);
-            size_t k = hit ? (size_t)(hit - p) : strlen(p);
-            fwrite(p, 1, k, f);
-            if (!hit) break;
-            fputc(':', f);
-            p = hit + sl;
-        }
-        free(text);
-        if (fclose(f) != 0)
-            return sd_error(SD_ERR_IO, "%s: write failed: %s", txmf, strerror(errno));
-    }
     if (rename(tmp, out) != 0)
         return sd_error(SD_ERR_IO, "%s: renaming the merged file %s to it failed: %s", out, tmp,
                         strerror(errno));
-    if (have_xmf && rename(txmf, oxmf) != 0)
-        return sd_error(SD_ERR_IO, "%s: renaming %s to it failed: %s", oxmf, txmf,
-                        strerror(errno));
-    return SD_OK;
+    return sd_results_xdmf_move(tmp, out);
 }
 
 /* Every rank: the temporary name rank 0 picked. */
@@ -388,10 +341,8 @@ static int sd_merge_build(sd_merge_ctx *m, const char *tmp, const char *out,
         if (rank == 0 && rc == SD_OK) rc = sd_merge_publish(tmp, out);
     }
     if (rank == 0 && rc != SD_OK) {
-        char xmf[4400];
-        sd_results_xdmf_name(tmp, xmf, sizeof xmf);
         unlink(tmp);
-        unlink(xmf);
+        sd_results_xdmf_remove(tmp);
     }
     return sd_agree(comm, rank == 0 ? rc : SD_OK);
 }

@@ -39,6 +39,7 @@ int sd_results_root_attrs(sd_results *r, MPI_Comm comm, const sd_plan *p)
     H5TRY(H5get_libversion(&maj, &min, &rel), "reading the HDF5 version");
     snprintf(h5ver, sizeof h5ver, "%u.%u.%u", maj, min, rel);
     hid_t f = r->file;
+    H5TRY(sd_attr_str(f, "Conventions", SD_CONVENTIONS), "writing Conventions");
     H5TRY(sd_attr_str(f, SD_A_FORMAT, SD_FORMAT_NAME), "writing attribute format");
     H5TRY(sd_attr_int(f, "format_version", SD_FORMAT_VERSION), "writing format_version");
     H5TRY(sd_attr_str(f, "sendrift_version", SD_VERSION), "writing sendrift_version");
@@ -141,8 +142,10 @@ done:
     return rc;
 }
 
-/* One categorical parameter's choices, a dataset of fixed-length strings
- * (MPI-IO cannot write variable-length data), written collectively. */
+/* One categorical parameter's choices: netCDF characters, one row of
+ * width of them per choice (MPI-IO cannot write variable-length strings),
+ * on the dimensions <name>_choice and <name>_strlen, written
+ * collectively. */
 static int sd_design_choice(const sd_results *r, hid_t gc, const sd_axis *a)
 {
     int rc = SD_OK;
@@ -153,18 +156,22 @@ static int sd_design_choice(const sd_results *r, hid_t gc, const sd_axis *a)
     if (!buf) return SD_ERR_NOMEM;
     for (size_t j = 0; j < a->n_values; j++)
         memcpy(buf + j * width, a->choices[j], strlen(a->choices[j]));
-    hsize_t n = a->n_values;
-    hid_t t = sd_h5_str_type(width, H5T_STR_NULLPAD, 1);
-    hid_t sp = H5Screate_simple(1, &n, NULL);
-    hid_t dc = t < 0 || sp < 0 ? -1 : H5Dcreate2(gc, a->name, t, sp, H5P_DEFAULT, H5P_DEFAULT,
-                                                 H5P_DEFAULT);
-    hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
-    herr_t st = dc < 0 || dxpl < 0 ? -1 : sd_attr_meta(dc, "1", "choices of a categorical parameter");
-    if (st >= 0) st = H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
-    if (st >= 0) st = H5Dwrite(dc, t, H5S_ALL, H5S_ALL, dxpl, buf);
-    st = sd_h5_close_into(st, dxpl);
+    hsize_t n[2] = {a->n_values, width};
+    sd_scale sc[2] = {SD_SCALE_NONE, SD_SCALE_NONE}, *dims[2] = {&sc[0], &sc[1]};
+    hid_t t = sd_h5_char_type(), dc = -1;
+    char name[600];
+    snprintf(name, sizeof name, "%s_choice", a->name);
+    sc[0].id = sd_dim_only(gc, name, n[0]);
+    snprintf(name, sizeof name, "%s_strlen", a->name);
+    sc[1].id = sd_dim_only(gc, name, n[1]);
+    if (t >= 0 && sc[0].id >= 0 && sc[1].id >= 0)
+        dc = sd_dataset(gc, a->name, t, 2, n, NULL, "1", "choices of a categorical parameter");
+    herr_t st = dc < 0 ? -1 : sd_attr_str(dc, "_Encoding", "utf-8");
+    if (st >= 0) st = sd_dim_attach(dc, dims, 2);
+    if (st >= 0) st = sd_write_rows_coll(dc, t, 0, n[0], n[1], 2, buf);
     st = sd_h5_close_into(st, dc);
-    st = sd_h5_close_into(st, sp);
+    for (int i = 0; i < 2; i++)
+        if (sd_scale_close(&sc[i], st >= 0) < 0) st = -1;
     st = sd_h5_close_into(st, t);
     free(buf);
     H5TRY(st, "writing /design/choices");
@@ -203,7 +210,9 @@ static const sd_design_dataset_def sd_design_dataset_defs[SD_DD_N] = {
     {SD_D_UNIT, "1", "coordinates of each run's point in the unit cube"},
     {SD_D_POINT, "1", "design point of each run"},
     {SD_D_REPLICATE, "1", "replicate of each run"},
-    {SD_D_RUN, "1", "run id of each row (the row itself, except in a shard file)"},
+    {SD_D_RUN, "1", "run id of each row (the row itself, except in a shard file); the same as "
+                    "/run, kept for the readers of format 2 and as the run coordinate of "
+                    "/design"},
     {SD_D_BLOCK, "1", NULL}, /* by design: sd_design_roles */
     {SD_D_ROLE, "1", NULL},
 };
@@ -231,9 +240,10 @@ static void sd_design_my_rows(uint64_t rows, int rank, int size, uint64_t *r0, u
     *nr = per + (k < extra ? 1 : 0);
 }
 
-/* /design: params, unit, point, replicate, run (block and role for designs
- * with such structure), choices, attributes.  Rows are split evenly over
- * the ranks and written collectively. */
+/* /run (the run dimension) and /design: params, unit, point, replicate,
+ * run (block and role for designs with such structure), choices,
+ * attributes.  Rows are split evenly over the ranks and written
+ * collectively. */
 int sd_results_design(sd_results *r, MPI_Comm comm, const sd_plan *p)
 {
     const sd_sweep *s = sd_plan_sweep(p);
@@ -246,13 +256,22 @@ int sd_results_design(sd_results *r, MPI_Comm comm, const sd_plan *p)
     int roles = sd_design_role(d, 0, NULL, NULL) != 0;
     size_t n_ds = roles ? SD_DD_N : SD_DD_BLOCK;
     hid_t g = -1, ds[SD_DD_N] = {-1, -1, -1, -1, -1, -1, -1};
+    sd_scale dparam = SD_SCALE_NONE;
     double *x = NULL, *u = NULL;
     uint64_t *col[SD_DD_N] = {NULL};
 
+    /* The run axis of every group, at the root so that all of them see it
+     * (netCDF looks for a dimension in a group and its ancestors). */
+    hsize_t dims2[2] = {rows, D}, dims1[1] = {rows};
+    H5TRY(r->rundim.id = sd_dataset(r->file, SD_D_RUNDIM, H5T_STD_U64LE, 1, dims1, NULL, "1",
+                                   "run id of each row (the row itself, except in a shard file)"),
+          "creating /" SD_D_RUNDIM);
+    H5TRY(sd_dim_scale(r->rundim.id), "making /" SD_D_RUNDIM " a dimension scale");
     H5TRY(g = sd_group(r->file, SD_G_DESIGN, "the design: run id -> parameters"),
           "creating /design");
     H5TRY(sd_design_group_attrs(g, s, d, rows), "writing /design attributes");
-    hsize_t dims2[2] = {rows, D}, dims1[1] = {rows};
+    H5TRY(dparam.id = sd_dim_only(r->file, SD_D_PARAMDIM, D), "creating /" SD_D_PARAMDIM);
+    sd_scale *axes[2] = {&r->rundim, &dparam};
     double nan = NAN;
     const char *about[SD_DD_N];
     for (size_t i = 0; i < SD_DD_N; i++) about[i] = sd_design_dataset_defs[i].description;
@@ -266,6 +285,7 @@ int sd_results_design(sd_results *r, MPI_Comm comm, const sd_plan *p)
                                  two ? 2 : 1, two ? dims2 : dims1, two ? &nan : NULL, dd->units,
                                  about[i]),
               what);
+        H5TRY(sd_dim_attach(ds[i], axes, two ? 2 : 1), what);
     }
     rc = sd_design_params_attrs(r, ds[SD_DD_PARAMS], s, D);
     if (rc == SD_OK) rc = sd_design_choices(r, s, D);
@@ -304,9 +324,13 @@ int sd_results_design(sd_results *r, MPI_Comm comm, const sd_plan *p)
         snprintf(what, sizeof what, "writing /%s", sd_design_dataset_defs[i].path);
         H5TRY(sd_write_rows_coll(ds[i], H5T_NATIVE_UINT64, r0, nr, 1, 1, col[i]), what);
     }
+    H5TRY(sd_write_rows_coll(r->rundim.id, H5T_NATIVE_UINT64, r0, nr, 1, 1, col[SD_DD_RUN]),
+          "writing /" SD_D_RUNDIM);
     for (size_t i = 0; i < n_ds; i++) H5TRY(sd_h5_close_id(&ds[i]), "closing /design");
+    H5TRY(sd_scale_close(&dparam, 1), "closing /" SD_D_PARAMDIM);
     H5TRY(sd_h5_close_id(&g), "closing /design");
 done:
+    (void)sd_scale_close(&dparam, 0);
     free(x);
     free(u);
     for (size_t i = 0; i < SD_DD_N; i++) {

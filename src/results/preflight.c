@@ -44,9 +44,11 @@ uint64_t sd_results_estimate_bytes(const sd_plan *plan)
     const sd_layout *l = sd_plan_layout(plan);
     uint64_t runs = sd_design_runs(d);
     uint64_t dim = sd_design_dim(d);
+    int roles = sd_design_role(d, 0, NULL, NULL) != 0;
     uint64_t per_run = 2 * dim * 8            /* params, unit */
-                       + 2 * 8                /* point, replicate */
-                       + 1 + SD_RUN_MESSAGE_LEN + 8 + 4 /* runs/ */
+                       + (3 + (roles ? 2 : 0)) * 8 /* point, replicate, run (block, role) */
+                       + 8                    /* /run */
+                       + 1 + SD_RUN_MESSAGE_LEN + 8 + 4 + 4 /* runs/ */
                        + l->n_summary * 8;
     if (s->output_timeseries) per_run += (uint64_t)l->n_series * l->n_times * 8;
     uint64_t snaps = 0;
@@ -56,7 +58,10 @@ uint64_t sd_results_estimate_bytes(const sd_plan *plan)
         uint64_t per = 0;
         for (size_t f = 0; f < l->n_snapfields; f++)
             per += l->snapfields[f].type == SD_SNAP_U8 ? 1 : 8;
-        snaps = (uint64_t)s->n_snap_runs * s->n_snap_times * (cells * per + 4096);
+        /* About 4 KiB of metadata per snapshot group, 512 bytes per field
+         * (its attributes and dimension list). */
+        snaps = (uint64_t)s->n_snap_runs * s->n_snap_times *
+                (cells * per + 4096 + 512 * l->n_snapfields);
     }
     return runs * per_run + snaps + 64 * 1024 + strlen(s->text);
 }

@@ -18,19 +18,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "h5util.h"
 #include "sendrift/results.h"
 #include "sendrift/shard.h"
 
 /* The format this code writes (root attribute format_version).
  *   1  the first.
  *   2  adds /design/block and /design/role (sobol, morris) and the
- *      attributes flag_values / flag_meanings on labelled snapshot fields. */
+ *      attributes flag_values / flag_meanings on labelled snapshot fields.
+ *   3  a netCDF-4 file: every axis a named dimension (HDF5 dimension
+ *      scales run, param, time, message_len, x, y, z ...), long_name on
+ *      every variable, Conventions; /runs/status a uint8 with CF flags
+ *      instead of an enum; strings as netCDF character arrays. */
 #define SD_FORMAT_NAME "sendrift-results"
-#define SD_FORMAT_VERSION 2
+#define SD_FORMAT_VERSION 3
+#define SD_CONVENTIONS "CF-1.8"
 
 /* Names in the file, written once for the writer and the reader.  Paths are
  * relative to the root, as HDF5 takes them; messages put a "/" before. */
+#define SD_D_RUNDIM "run"         /* the run axis: the run id of each row  */
 #define SD_G_DESIGN "design"
+#define SD_D_PARAMDIM SD_G_DESIGN "/param"
 #define SD_D_PARAMS SD_G_DESIGN "/params"
 #define SD_D_UNIT SD_G_DESIGN "/unit"
 #define SD_D_POINT SD_G_DESIGN "/point"
@@ -45,6 +53,7 @@
 #define SD_D_WALL SD_G_RUNS "/wall_seconds"
 #define SD_D_GROUP SD_G_RUNS "/group"
 #define SD_D_ATTEMPTS SD_G_RUNS "/attempts"
+#define SD_D_MESSAGE_LEN SD_G_RUNS "/message_len"
 #define SD_G_SERIES "timeseries"
 #define SD_D_TIME SD_G_SERIES "/time"
 #define SD_G_SUMMARY "summary"
@@ -75,7 +84,11 @@ struct sd_results {
     int rank;
     hid_t file;
     hid_t status_type;
-    hid_t message_type;
+    hid_t message_type;       /* one character (format 3: a row of
+                                 SD_RUN_MESSAGE_LEN of them per run), or a
+                                 string of that length (format 2, --resume) */
+    int message_rank;         /* the message dataset's: 2, or 1 (format 2) */
+    sd_scale rundim;          /* /run, while the file is made (none after)  */
     hid_t d_status, d_message, d_wall, d_group, d_attempts;
     hid_t *d_series;
     size_t n_series;
@@ -98,10 +111,10 @@ static inline uint64_t sd_row_run(const sd_results *r, uint64_t row)
     return r->shard_i + row * r->shard_n;
 }
 
-/* The status enum (PENDING, DONE, FAILED over uint8) and the run message's
- * fixed-length string type. */
-hid_t sd_results_status_type(void);
-hid_t sd_results_message_type(void);
+/* The message type of the open message dataset d and its rank: netCDF
+ * characters on a (runs, message_len) dataset (format 3), or the
+ * fixed-length strings of format 2 (one per run). */
+hid_t sd_results_message_type(hid_t d, int *rank);
 
 /* shard.c: what the open file f says about itself (absent attributes read
  * as the defaults of sd_shard_info). */
@@ -121,6 +134,10 @@ int sd_results_snapshots(sd_results *r, const sd_plan *p);
  * has no snapshots), and writing it beside path (rank 0; text NULL: none). */
 int sd_results_xdmf_text(const char *path, const sd_plan *p, char **out);
 int sd_results_xdmf_write(const char *path, const char *text);
+/* ... and, for a file built under a temporary name: its XDMF files removed
+ * (a failed build), or made to name the file at to and moved beside it. */
+void sd_results_xdmf_remove(const char *path);
+int sd_results_xdmf_move(const char *from, const char *to);
 
 /* preflight.c: rank 0 checks, every rank learns the outcome.  Before
  * creating path (force: it may be replaced; need: bytes the file takes),

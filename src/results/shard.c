@@ -12,7 +12,9 @@
 struct sd_shard {
     char *path;
     hid_t file;
-    hid_t message_type;
+    hid_t message_type;       /* see sd_results_message_type               */
+    int message_rank;         /* 2: (runs, message_len) characters; 1: one
+                                 fixed-length string per run (format 2)     */
     sd_shard_info info;
 };
 
@@ -55,13 +57,18 @@ int sd_shard_open(const char *path, sd_shard **out)
         sd_shard_close(&sh);
         return sd_error(SD_ERR_IO, "%s: cannot open it as an HDF5 file", path);
     }
-    sh->message_type = sd_results_message_type();
-    if (sh->message_type < 0) {
-        int rc = sd_h5_error(path, "creating the message type");
+    sd_results_read_info(sh->file, &sh->info);
+    /* A file without /runs/message is refused by sd_shard_check_rows, which
+     * says what it lacks; the type is needed only to read it. */
+    hid_t d = H5Dopen2(sh->file, SD_D_MESSAGE, H5P_DEFAULT);
+    sh->message_type = d < 0 ? -1 : sd_results_message_type(d, &sh->message_rank);
+    herr_t st = sd_h5_close(d);
+    if (d >= 0 && (sh->message_type < 0 || st < 0)) {
+        int rc = sd_h5_error(path, "reading the type of /" SD_D_MESSAGE);
         sd_shard_close(&sh);
         return rc;
     }
-    sd_results_read_info(sh->file, &sh->info);
+    (void)H5Eclear2(H5E_DEFAULT);
     *out = sh;
     return SD_OK;
 }
@@ -110,12 +117,15 @@ static int sd_shard_check_dataset(sd_shard *sh, const char *name, uint64_t rows,
 
 int sd_shard_check_rows(sd_shard *sh, const sd_layout *l, int timeseries, uint64_t rows)
 {
-    static const char *const runs[] = {SD_D_STATUS, SD_D_ATTEMPTS, SD_D_GROUP, SD_D_WALL,
-                                       SD_D_MESSAGE};
+    static const char *const runs[] = {SD_D_STATUS, SD_D_ATTEMPTS, SD_D_GROUP, SD_D_WALL};
     int rc = SD_OK;
     char name[256];
     for (size_t i = 0; i < sizeof runs / sizeof *runs && rc == SD_OK; i++)
         rc = sd_shard_check_dataset(sh, runs[i], rows, 1, 0);
+    if (rc == SD_OK)
+        rc = sd_shard_check_dataset(sh, SD_D_MESSAGE, rows,
+                                    sh->message_type < 0 ? 1 : sh->message_rank,
+                                    SD_RUN_MESSAGE_LEN);
     for (size_t i = 0; i < l->n_summary && rc == SD_OK; i++) {
         sd_results_metric_path(name, sizeof name, SD_G_SUMMARY, l->summary[i].name);
         rc = sd_shard_check_dataset(sh, name, rows, 1, 0);
@@ -151,7 +161,15 @@ int sd_shard_read_runs(sd_shard *sh, uint64_t row0, uint64_t n, const sd_shard_r
     SD_CALL(sd_shard_read(sh, SD_D_ATTEMPTS, H5T_NATIVE_UINT32, row0, n, 1, 1, o->attempts));
     SD_CALL(sd_shard_read(sh, SD_D_GROUP, H5T_NATIVE_INT, row0, n, 1, 1, o->group));
     SD_CALL(sd_shard_read(sh, SD_D_WALL, H5T_NATIVE_DOUBLE, row0, n, 1, 1, o->wall_seconds));
-    SD_CALL(sd_shard_read(sh, SD_D_MESSAGE, sh->message_type, row0, n, 1, 1, o->message));
+    if (sh->message_type < 0)
+        return sd_error(SD_ERR_INPUT, "%s: has no dataset /" SD_D_MESSAGE, sh->path);
+    int two = sh->message_rank == 2;
+    SD_CALL(sd_shard_read(sh, SD_D_MESSAGE, sh->message_type, row0, n,
+                          two ? SD_RUN_MESSAGE_LEN : 1, two ? 2 : 1, o->message));
+    /* Characters carry no terminator of their own (a format-2 string
+     * always ends in one): every message read ends in one. */
+    for (uint64_t k = 0; k < n; k++)
+        o->message[k * SD_RUN_MESSAGE_LEN + SD_RUN_MESSAGE_LEN - 1] = '\0';
     return SD_OK;
 }
 

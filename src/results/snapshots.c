@@ -83,9 +83,10 @@ static herr_t sd_snap_flags_write(hid_t d, const sd_snap_flags *fl)
 }
 
 /* The datasets of one snapshot (run at output index k): a group with its
- * time, run and output index, and one dataset per field. */
+ * time, run and output index, and one dataset per field, on the lattice's
+ * axes. */
 static herr_t sd_snapshot_make(const sd_results *r, hid_t gr, uint64_t run, size_t k, double time,
-                               const sd_snap_flags *flags)
+                               const sd_snap_flags *flags, sd_scale *const *axes)
 {
     char tn[32];
     hsize_t dims[3];
@@ -105,9 +106,32 @@ static herr_t sd_snapshot_make(const sd_results *r, hid_t gr, uint64_t run, size
                              u8 ? (const void *)&none : (const void *)&nan, sf->unit,
                              sf->description);
         st = d < 0 ? -1 : sd_snap_flags_write(d, &flags[f]);
+        if (st >= 0) st = sd_dim_attach(d, axes, rank);
         st = sd_h5_close_into(st, d);
     }
     return sd_h5_close_into(st, gt);
+}
+
+/* The coordinates of the lattice in /snapshots, as axes in storage order
+ * ((z,) y, x): the cell centres, (i + 1/2) dx in um, netCDF dimensions that
+ * every snapshot below sees.  Written collectively. */
+static herr_t sd_snap_axes(const sd_results *r, hid_t gs, double dx, sd_scale axes[3])
+{
+    static const char *const names[3] = {"x", "y", "z"};
+    static const char *const about[3] = {"x of the cell centres", "y of the cell centres",
+                                         "z of the cell centres"};
+    herr_t st = 0;
+    for (int a = 0; a < r->snap_dim && st >= 0; a++) {
+        hsize_t n = (hsize_t)r->snap_n[a];
+        sd_scale *s = &axes[r->snap_dim - 1 - a];
+        double *c = calloc(n + 1, sizeof *c);
+        for (hsize_t i = 0; c && i < n; i++) c[i] = ((double)i + 0.5) * dx;
+        s->id = c ? sd_dataset(gs, names[a], H5T_IEEE_F64LE, 1, &n, NULL, "um", about[a]) : -1;
+        st = s->id < 0 ? -1 : sd_dim_scale(s->id);
+        if (st >= 0) st = sd_write_rows_coll(s->id, H5T_NATIVE_DOUBLE, 0, n, 1, 1, c);
+        free(c);
+    }
+    return st;
 }
 
 /* /snapshots/run_<id>/t_<k>/<field> of the file's runs, all created now. */
@@ -119,6 +143,8 @@ int sd_results_snapshots(sd_results *r, const sd_plan *p)
     int rc = SD_OK;
     hid_t gs = -1;
     sd_snap_flags *flags = NULL;
+    sd_scale axes[3] = {SD_SCALE_NONE, SD_SCALE_NONE, SD_SCALE_NONE};
+    sd_scale *ax[3] = {&axes[0], &axes[1], &axes[2]};
     sd_results_snap_layout(r, l, l->n_snapfields);
     if (!s->n_snap_runs || !l->n_snapfields) return SD_OK;
     flags = sd_calloc(l->n_snapfields, sizeof *flags, "snapshot labels");
@@ -139,6 +165,7 @@ int sd_results_snapshots(sd_results *r, const sd_plan *p)
     if (st >= 0) st = sd_attr_str(gs, "dx_units", "um");
     if (st >= 0) st = sd_attr_str(gs, "layout", l->snap_dim == 3 ? "z, y, x" : "y, x");
     H5TRY(st, "writing /snapshots attributes");
+    H5TRY(sd_snap_axes(r, gs, l->snap_dx, axes), "creating the /snapshots coordinates");
     for (size_t i = 0; i < s->n_snap_runs; i++) {
         char name[64];
         uint64_t run = s->snap_runs[i];
@@ -148,11 +175,13 @@ int sd_results_snapshots(sd_results *r, const sd_plan *p)
         H5TRY(gr, "creating a snapshot group");
         st = sd_attr_u64(gr, "run", run);
         for (size_t j = 0; j < s->n_snap_times && st >= 0; j++)
-            st = sd_snapshot_make(r, gr, run, idx[j], l->times[idx[j]], flags);
+            st = sd_snapshot_make(r, gr, run, idx[j], l->times[idx[j]], flags, ax);
         H5TRY(sd_h5_close_into(st, gr), "creating the snapshot datasets");
     }
+    for (int a = 0; a < 3; a++) H5TRY(sd_scale_close(&axes[a], 1), "creating /snapshots");
     H5TRY(sd_h5_close_id(&gs), "creating /snapshots");
 done:
+    for (int a = 0; a < 3; a++) (void)sd_scale_close(&axes[a], 0);
     if (flags)
         for (size_t f = 0; f < l->n_snapfields; f++) free(flags[f].meanings);
     free(flags);

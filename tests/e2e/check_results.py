@@ -43,6 +43,11 @@ def datasets(f, group):
 
 
 def strs(a):
+    """Strings of an attribute or dataset: a netCDF character array (format
+    3: single bytes along the last axis) joined, NULs dropped."""
+    a = np.asarray(a)
+    if a.dtype.kind == "S" and a.dtype.itemsize == 1 and a.ndim == 2:
+        a = np.ascontiguousarray(a).view("S%d" % a.shape[1])[:, 0]
     return [n.decode() if isinstance(n, bytes) else str(n) for n in a]
 
 
@@ -134,18 +139,28 @@ def check_layout(path):
             check_roles(f)
         elif "block" in d or "role" in d:
             fail(f"/design/block or /design/role in a {d.attrs['type']} design")
+        if int(f.attrs["format_version"]) != 3 or f.attrs["Conventions"] != "CF-1.8":
+            fail(f"format_version {f.attrs['format_version']}, wanted 3 (CF-1.8)")
         st = f["runs/status"]
-        if h5py.check_enum_dtype(st.dtype) != STATUS:
-            fail(f"status enum {h5py.check_enum_dtype(st.dtype)}")
+        flags = dict(zip(strs([st.attrs.get("flag_meanings", "")])[0].split(),
+                         np.asarray(st.attrs.get("flag_values", [])).tolist()))
+        if st.dtype != np.uint8 or flags != STATUS:
+            fail(f"status {st.dtype} with flags {flags}, wanted uint8 with {STATUS}")
+        if not np.array_equal(f["run"][:], d["run"][:]):
+            fail("/run is not /design/run")
         s = st[:]
         if not np.all(s == STATUS["DONE"]):
             fail(f"{np.sum(s != 1)} runs not DONE")
         filled = set()
         for name, ds in {**datasets(f, "timeseries"), **datasets(f, "summary"),
                          **datasets(f, "design"), **datasets(f, "runs")}.items():
-            for a in ("units", "description"):
+            if b"not a netCDF variable" in ds.attrs.get("NAME", b""):
+                continue  # a dimension, no variable: only its length counts
+            for a in ("units", "description", "long_name"):
                 if a not in ds.attrs:
                     fail(f"{name} lacks attribute {a}")
+            if not all(len(ds.dims[i]) for i in range(ds.ndim)) and not h5py.h5ds.is_scale(ds.id):
+                fail(f"{name} has an axis without a dimension scale")
             if ds.dtype.kind == "f" and ds.shape and ds.shape[0] == runs and name.split("/")[0] in ("timeseries", "summary"):
                 # Some metrics are NaN by definition (time_F_below_half when
                 # F never drops); finished runs must fill the others.

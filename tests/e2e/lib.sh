@@ -101,7 +101,10 @@ import sys, h5py
 with h5py.File(sys.argv[1], "r") as f:
     st = f["runs/status"][:]
     print("".join(str(int(s)) for s in st))
-    for s, m in zip(st, f["runs/message"][:]):
+    msg = f["runs/message"][:]
+    if msg.ndim == 2:  # format 3: a row of one-byte characters per run
+        msg = msg.view("S%d" % msg.shape[1])[:, 0]
+    for s, m in zip(st, msg):
         if s == 2:
             print(m.decode())
 PY

@@ -69,8 +69,9 @@ static void run_and_check(int P, int fail_rank)
         double sum[24], params[48], wall[24], value[24 * 3];
         int group[24];
         char msg[24][SD_RUN_MESSAGE_LEN];
+        /* Format 3: the messages are a runs x SD_RUN_MESSAGE_LEN array of
+         * single characters (netCDF's char), so one character is the type. */
         hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mt, SD_RUN_MESSAGE_LEN);
         read_1d(f, "runs/status", H5T_NATIVE_UCHAR, status);
         read_1d(f, "runs/group", H5T_NATIVE_INT, group);
         read_1d(f, "runs/wall_seconds", H5T_NATIVE_DOUBLE, wall);

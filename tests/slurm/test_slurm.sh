@@ -156,6 +156,9 @@ check_log() {
 # while using one core.  Job B: an array of two tasks, mpirun inside the
 # allocation, 2 workers each; task 1 alone is stopped once through scancel
 # (a requeue must not touch task 0).  The node declares 8 CPUs: all fit.
+# Tasks are asked per node, overriding the script's --ntasks-per-node, as
+# users do (a --ntasks would be refused beside the script's 32 per node on
+# this node of 8 CPUs).
 SWEEP_A="$HERE/sweeps/requeue.json" RUNS_A=100 LOG_A="$WORK/job-a.log"
 SWEEP_B="$HERE/sweeps/short.json" RUNS_B=120 RUNS_B_TASK=60
 reference "$SWEEP_A" "$WORK/ref-a.h5"
@@ -165,12 +168,12 @@ reference "$SWEEP_B" "$WORK/ref-b.h5"
 # through the environment (sbatch's default --export=ALL), as SENDRIFT does.
 T_SUB=$(date +%s)
 job_a=$(SWEEP="$SWEEP_A" OUT="$WORK/a.h5" GRACE=15 \
-    sbatch --parsable --job-name=sd-timelimit --ntasks=2 --time=1 --signal=B:USR1@50 \
+    sbatch --parsable --job-name=sd-timelimit --ntasks-per-node=2 --time=1 --signal=B:USR1@50 \
     --output="$LOG_A" --chdir="$WORK" "$SCRIPT") || fail "sbatch refused the script"
 note "job A ($job_a): $RUNS_A runs, default launcher, --time=1 --signal=B:USR1@50, GRACE=15"
 job_b=$(SWEEP="$SWEEP_B" OUT="$WORK/b-%a.h5" GRACE=15 LAUNCHER=mpirun MPIRUN="$MPIEXEC" \
     SENDRIFT_ARGS="--progress-interval 1 --shard %a/2" \
-    sbatch --parsable --job-name=sd-array --array=0-1 --ntasks=3 --time=5 --signal=B:USR1@50 \
+    sbatch --parsable --job-name=sd-array --array=0-1 --ntasks-per-node=3 --time=5 --signal=B:USR1@50 \
     --output="$WORK/job-b-%a.log" --chdir="$WORK" "$SCRIPT") || fail "sbatch refused the script"
 note "job B ($job_b, array 0-1): $RUNS_B runs in 2 shards (--shard %a/2), LAUNCHER=mpirun MPIRUN=\"$MPIEXEC\", --time=5"
 
@@ -210,6 +213,9 @@ note "job B, task 0: $state_b0 after $restarts_b0 restarts; task 1: $state_b1 af
 check_log A "$LOG_A" "$restarts_a"
 check_results A "$LOG_A" "$WORK/a.h5" "$WORK/ref-a.h5" "$RUNS_A"
 grep -q "running: srun --mpi=pmix -n 2" "$LOG_A" || fail "job A did not use srun --mpi=pmix"
+# Under srun, the ranks' node is found (MPI_COMM_TYPE_SHARED) and logged.
+grep -q "^sendrift: placement: 2 ranks on 1 node, 1 worker group of 1 rank, 0 idle ranks$" "$LOG_A" \
+    || fail "job A: no placement line in the log"
 
 [ "$state_b0" = COMPLETED ] || fail "job B, task 0: '$state_b0', wanted COMPLETED"
 [ "$state_b1" = COMPLETED ] || fail "job B, task 1: '$state_b1', wanted COMPLETED"
