@@ -108,7 +108,7 @@ int sd_results_xdmf_text(const char *path, const sd_plan *p, char **out)
         fprintf(f, "<Xdmf Version=\"3.0\">\n <Domain>\n");
         for (size_t i = 0; i < s->n_snap_runs; i++) {
             unsigned long long run = (unsigned long long)s->snap_runs[i];
-            fputs(SD_XDMF_RUN_OPEN + 1, f);
+            fputs(&SD_XDMF_RUN_OPEN[1], f); /* without its leading newline */
             fprintf(f, "%llu\" GridType=\"Collection\" CollectionType=\"Temporal\">\n",
                     run);
             for (size_t j = 0; j < s->n_snap_times; j++) {
