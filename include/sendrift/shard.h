@@ -82,11 +82,12 @@ typedef struct {
     const char *const *choices;  /* its choices, in index order              */
 } sd_shard_param;
 
-/* Open path and read its parameters and summary names.  SD_ERR_INPUT, naming
- * the file, when /design/params or its names are missing or inconsistent. */
-int sd_shard_design_open(const char *path, sd_shard_design **out);
+/* Read the parameters and summary names of the file sh has open (sh must
+ * outlive the design).  SD_ERR_INPUT, naming the file, when /design/params or
+ * its names are missing or inconsistent. */
+int sd_shard_design_open(sd_shard *sh, sd_shard_design **out);
 
-/* Close; *d becomes NULL (NULL is fine). */
+/* Close (the file stays open in sh); *d becomes NULL (NULL is fine). */
 int sd_shard_design_close(sd_shard_design **d);
 
 /* The parameters (*n of them), in the order of the columns of /design/params. */

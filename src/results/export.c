@@ -363,7 +363,7 @@ static int sd_export_open(sd_export_ctx *x)
                         "result file",
                         x->in);
     x->rows = info->rows;
-    SD_CALL(sd_shard_design_open(x->in, &x->design));
+    SD_CALL(sd_shard_design_open(x->sh, &x->design));
     x->par = sd_shard_design_params(x->design, &x->np);
     x->outputs = sd_shard_design_outputs(x->design);
     return sd_shard_check_rows(x->sh, x->outputs, 0, x->rows);

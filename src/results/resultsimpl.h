@@ -120,6 +120,11 @@ hid_t sd_results_message_type(hid_t d, int *rank);
  * as the defaults of sd_shard_info). */
 void sd_results_read_info(hid_t f, sd_shard_info *info);
 
+/* The shard reader's open file and its path, for the design reader
+ * (shard_design.c), which reads the same file. */
+hid_t sd_shard_hid(const sd_shard *sh);
+const char *sd_shard_path(const sd_shard *sh);
+
 /* metadata.c: the root attributes, and /design with its rows (collective). */
 int sd_results_root_attrs(sd_results *r, MPI_Comm comm, const sd_plan *p);
 int sd_results_design(sd_results *r, MPI_Comm comm, const sd_plan *p);

@@ -37,6 +37,10 @@ void sd_results_read_info(hid_t f, sd_shard_info *info)
     (void)H5Eclear2(H5E_DEFAULT);
 }
 
+hid_t sd_shard_hid(const sd_shard *sh) { return sh->file; }
+
+const char *sd_shard_path(const sd_shard *sh) { return sh->path; }
+
 int sd_shard_open(const char *path, sd_shard **out)
 {
     *out = NULL;

@@ -16,8 +16,8 @@
 #include "sendrift/error.h"
 
 struct sd_shard_design {
-    char *path;
-    hid_t file;
+    const char *path;            /* the shard reader's: borrowed            */
+    hid_t file;                  /* the shard reader's open file: borrowed  */
     size_t n_params;
     sd_shard_param *params;
     char **names;                /* n_params parameter names (owned)        */
@@ -242,23 +242,15 @@ static int sd_design_read_summary(sd_shard_design *d)
     return SD_OK;
 }
 
-int sd_shard_design_open(const char *path, sd_shard_design **out)
+int sd_shard_design_open(sd_shard *sh, sd_shard_design **out)
 {
     *out = NULL;
-    if (H5Eset_auto2(H5E_DEFAULT, NULL, NULL) < 0)
-        return sd_h5_error(path, "turning off HDF5's error printing");
     sd_shard_design *d = sd_calloc(1, sizeof *d, "a result file's design");
     if (!d) return SD_ERR_NOMEM;
-    d->path = sd_strdup(path);
-    d->file = d->path ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
-    int rc = SD_OK;
-    if (!d->path) {
-        rc = SD_ERR_NOMEM;
-    } else if (d->file < 0) {
-        (void)H5Eclear2(H5E_DEFAULT);
-        rc = sd_error(SD_ERR_IO, "%s: cannot open it as an HDF5 file", path);
-    }
-    if (rc == SD_OK) rc = sd_design_read_params(d);
+    /* The file the shard reader has open (and its error printing off). */
+    d->path = sd_shard_path(sh);
+    d->file = sd_shard_hid(sh);
+    int rc = sd_design_read_params(d);
     if (rc == SD_OK) rc = sd_design_read_summary(d);
     if (rc != SD_OK) {
         (void)sd_shard_design_close(&d);
@@ -273,7 +265,6 @@ int sd_shard_design_close(sd_shard_design **dp)
     sd_shard_design *d = *dp;
     *dp = NULL;
     if (!d) return SD_OK;
-    int rc = sd_h5_close(d->file) < 0 ? sd_h5_error(d->path, "closing the file") : SD_OK;
     for (size_t k = 0; d->choices && k < d->n_params; k++)
         sd_strings_free(d->choices[k], d->params[k].n_choices);
     free(d->choices);
@@ -281,9 +272,8 @@ int sd_shard_design_close(sd_shard_design **dp)
     free(d->params);
     for (size_t i = 0; i < d->outputs.n_summary; i++) free((char *)d->summary[i].name);
     free(d->summary);
-    free(d->path);
     free(d);
-    return rc;
+    return SD_OK;
 }
 
 const sd_shard_param *sd_shard_design_params(const sd_shard_design *d, size_t *n)
