@@ -2,8 +2,9 @@
 #   make demo   install what is missing, build, run sweeps/example.json through
 #               mpirun on this machine, write results/example.h5 and its figures
 #   make test   install what is missing, build, run every test (ctest)
-# Other targets: deps, build, bench, asan, clean.  Variables: NP (ranks for the
-# demo, default 3: a controller and two workers), BUILD (build directory).
+# Other targets: deps, build, bench, bench-compare BASE=<commit>, asan, clean.
+# Variables: NP (ranks for the demo, default 3: a controller and two
+# workers), BUILD (build directory).
 
 BUILD   ?= build
 NP      ?= 3
@@ -21,11 +22,16 @@ DEB_PACKAGES = build-essential cmake pkg-config libopenmpi-dev openmpi-bin \
 ifeq ($(shell id -u),0)
 MPI_ENV = OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 endif
+# Ranks waiting in MPI poll their core when each has one (0) and yield it
+# when NP ranks outnumber the cores (1): docs/benchmarks.md, "MPI idle
+# waiting".  The tests set their own (tests/CMakeLists.txt: 1); bench/run.sh
+# and bench/compare.sh choose per command by the same rule.
+MPI_YIELD = $(shell [ $(NP) -gt $$(nproc 2>/dev/null || echo 1) ] && echo 1 || echo 0)
 MPI_ENV += OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1 \
-           OMPI_MCA_mpi_yield_when_idle=1
+           OMPI_MCA_mpi_yield_when_idle=$(MPI_YIELD)
 MPIRUN  = $(MPI_ENV) mpirun --oversubscribe
 
-.PHONY: all deps build test demo bench asan compilers clean
+.PHONY: all deps build test demo bench bench-compare asan compilers clean
 
 all: build
 
@@ -49,6 +55,20 @@ demo: build
 
 bench: build
 	./bench/run.sh $(BUILD)
+
+# make bench-compare BASE=<commit>: this tree's benchmarks against those of
+# <commit>, in turns in one run (bench/compare.sh).  <commit> is checked out
+# in a git worktree $(BUILD)-base-<hash> and built there, when missing.
+BASE_SHA  = $(if $(BASE),$(shell git rev-parse --short=12 --verify -q '$(BASE)^{commit}'))
+BASE_TREE = $(BUILD)-base-$(BASE_SHA)
+bench-compare: build
+	@test -n "$(BASE)" || { echo "usage: make bench-compare BASE=<commit>" >&2; exit 2; }
+	@test -n "$(BASE_SHA)" || { echo "bench-compare: $(BASE) is not a commit" >&2; exit 2; }
+	@test -d $(BASE_TREE) || git worktree add --detach $(BASE_TREE) $(BASE_SHA)
+	@test -x $(BASE_TREE)/build/bench/bench_fields -a -x $(BASE_TREE)/build/bench/bench_drift || \
+	  { cmake -S $(BASE_TREE) -B $(BASE_TREE)/build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && \
+	    cmake --build $(BASE_TREE)/build -j $(JOBS) --target bench_fields bench_drift; }
+	./bench/compare.sh $(BASE_TREE)/build $(BUILD)
 
 # The C tests again under AddressSanitizer + UBSan.  LeakSanitizer is on for
 # the unit and MPI tests (Open MPI's own allocations suppressed:

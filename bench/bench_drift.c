@@ -225,7 +225,9 @@ typedef struct {
     double phc[PH_N];           /* s, CPU, summed over ranks               */
     double c_total;             /* s, CPU over the timed steps, all ranks  */
     long steps;
-    long cycles_S, cycles_E;    /* V-cycles over the timed steps           */
+    long cycles_S, cycles_E;    /* outer iterations over the timed steps   */
+    long sweeps_E;              /* fine-grid sweeps of E's iterations (when
+                                   it needs no hierarchy)                   */
     int cyc_S_min, cyc_S_max, cyc_E_min, cyc_E_max;
     double step_min, step_med, step_max; /* s, per step (rank 0)           */
     int identical;              /* every row bit-identical to the model's  */
@@ -275,7 +277,7 @@ static void phases_run(const bench_case *c, const model_result *mr, phase_result
         sd_halo_create(g, sizeof(double), SD_HALO_FACES | SD_HALO_BC_KEEP, &hepi))
         die("halos");
     sd_fields_opts o;
-    sd_fields_opts_default(&o);
+    sd_fields_opts_default_dim(&o, p.dim);
     o.rtol = p.field_rtol;
     o.max_cycles = p.field_max_cycles;
     sd_fields *fs = NULL;
@@ -374,6 +376,7 @@ static void phases_run(const bench_case *c, const model_result *mr, phase_result
         if (st.cycles < r->cyc_E_min) r->cyc_E_min = st.cycles;
         if (st.cycles > r->cyc_E_max) r->cyc_E_max = st.cycles;
         r->cycles_E += st.cycles;
+        r->sweeps_E += st.sweeps;
         LAP(PH_FIELD_E);
         if ((n + 1) % p.steps_per_output == 0) {
             VIEW();
@@ -457,41 +460,34 @@ static void phases_run(const bench_case *c, const model_result *mr, phase_result
  * observe (one row per output time): reads kind, epi, ecm, S, E: 33 B per
  *   site, once every steps_per_output steps.
  * field solve (mg_solve in src/lattice/fields.c), per call:
- *   set-up on the fine level: reads u, q (and a for E), writes alpha and b
- *   (32 B, 40 with a); the diagonal: reads alpha, writes diag and 1/diag
- *   (24 B); restriction of alpha (8 B); the initial residual (32 B); on the
- *   coarse levels 24 + 8 B per cell.
- *   per V(2,2) cycle, on every level but the coarsest: 64 B per cell and
- *   smoothing sweep (x, b, 1/diag read, x written, per colour), 32 B for the
- *   residual, 8 for the restriction, 16 for the prolongation; plus the
- *   convergence residual on the fine level (32 B).  The same count as
- *   bench_fields.c. */
-static double bytes_field_setup(const phase_result *r, int with_a)
+ *   set-up on the fine level, one pass: reads u, q (and a for E), writes b
+ *   and diag in double, alpha, diag and 1/diag in single precision (44 B,
+ *   52 with a); the initial residual (reads u, b, diag, writes r: 28 B);
+ *   with V-cycles, alpha restricted (4 B) and the coarse levels' diagonals
+ *   (12 + 4 B per coarse cell).
+ *   per outer iteration: the fused correction and double residual on the
+ *   fine level (40 B: u, e, b, diag read, u and r written); and a V(pre,
+ *   post) cycle in single precision on every level but the coarsest: the
+ *   first sweep 12 B per cell, every other sweep 16, the residual 16, the
+ *   restriction 4, the prolongation 8; or, for a field solved by fine-grid
+ *   sweeps alone, those sweeps (12 B for the first, 16 for the others).
+ *   The same count as bench_fields.c. */
+static double bytes_field_setup(const phase_result *r, int with_a, int vcycles)
 {
-    return ((with_a ? 40.0 : 32.0) + 24 + 8 + 32) * r->fine_cells + 32.0 * r->mg_coarse;
+    return ((with_a ? 52.0 : 44.0) + 28 + (vcycles ? 4 : 0)) * r->fine_cells +
+           (vcycles ? 16.0 * r->mg_coarse : 0.0);
 }
 
-static double bytes_field_cycle(const phase_result *r, const sd_fields_opts *o)
+static double bytes_field_cycle(const phase_result *r, const sd_fields_opts *o,
+                                double sweeps_per_iter)
 {
-    return (64.0 * (o->pre_smooth + o->post_smooth) + 32 + 8 + 16) * r->mg_cells +
-           32.0 * r->fine_cells;
+    if (sweeps_per_iter > 0) return (12.0 + 16.0 * (sweeps_per_iter - 1) + 40.0) * r->fine_cells;
+    double sweeps = (o->pre_smooth > 0 ? 12.0 + 16.0 * (o->pre_smooth - 1) : 0.0) +
+                    16.0 * o->post_smooth;
+    return (sweeps + 16 + 4 + 8) * r->mg_cells + 40.0 * r->fine_cells;
 }
 
 /* ---- One case ---------------------------------------------------------------------- */
-
-static void put(const char *tag, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void put(const char *tag, const char *key, const char *fmt, ...)
-{
-    if (rank) return;
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%s.%s = ", tag, key);
-    vprintf(fmt, ap);
-    printf("\n");
-    va_end(ap);
-}
 
 static double median(const double *x, int n)
 {
@@ -523,8 +519,9 @@ static void run_case(const bench_case *c, int reps, int phases, int speedup, siz
     long steps = lround(c->days * 24);
 
     /* The model's working set per rank: kind x 2, 8 site arrays, the fine
-     * level's b, r, diag, 1/diag, coarse levels (5 arrays on 1/3 or 1/7). */
-    double ws = sites / nranks * (2 + 64 + 32 + 40.0 / (c->dim == 2 ? 3 : 7));
+     * level's b and diag in double and x, b, r, diag, 1/diag in single
+     * precision, the coarse levels' 5 single arrays on 1/3 or 1/7. */
+    double ws = sites / nranks * (2 + 64 + 36 + 20.0 / (c->dim == 2 ? 3 : 7));
     double la0 = loadavg();
     double triad0 = sd_bench_stream_triad(mb * 1024 * 1024);
     double triad_ws = sd_bench_stream_triad((size_t)ws);
@@ -571,34 +568,34 @@ static void run_case(const bench_case *c, int reps, int phases, int speedup, siz
     double rate_cpu = ss / cbest;                      /* per CPU second       */
 
     if (rank == 0) printf("\n");
-    put(tag, "dim", "%d", c->dim);
-    put(tag, "n", "%d", c->n);
-    put(tag, "sites", "%.0f", sites);
-    put(tag, "ranks", "%d", nranks);
-    put(tag, "days", "%g", c->days);
-    put(tag, "steps", "%ld", steps);
-    put(tag, "reps", "%d", reps);
-    put(tag, "loadavg_start", "%.2f", la0);
-    put(tag, "loadavg_end", "%.2f", la1);
-    put(tag, "triad_gbs_before", "%.2f", triad0);
-    put(tag, "triad_gbs_after", "%.2f", triad1);
-    put(tag, "triad_gbs", "%.2f", triad);
-    put(tag, "triad_ws_gbs", "%.2f", triad_ws);
-    put(tag, "triad_ws_mb_per_rank", "%.1f", ws / 1e6);
-    put(tag, "model.create_s", "%.4f", tcreate);
-    put(tag, "model.advance_s", "%.4f", tbest);
-    put(tag, "model.advance_s_worst", "%.4f", tworst);
-    put(tag, "model.advance_s_mean", "%.4f", tsum / reps);
-    put(tag, "model.advance_s_median", "%.4f", median(tall, reps));
+    sd_bench_put(tag, "dim", "%d", c->dim);
+    sd_bench_put(tag, "n", "%d", c->n);
+    sd_bench_put(tag, "sites", "%.0f", sites);
+    sd_bench_put(tag, "ranks", "%d", nranks);
+    sd_bench_put(tag, "days", "%g", c->days);
+    sd_bench_put(tag, "steps", "%ld", steps);
+    sd_bench_put(tag, "reps", "%d", reps);
+    sd_bench_put(tag, "loadavg_start", "%.2f", la0);
+    sd_bench_put(tag, "loadavg_end", "%.2f", la1);
+    sd_bench_put(tag, "triad_gbs_before", "%.2f", triad0);
+    sd_bench_put(tag, "triad_gbs_after", "%.2f", triad1);
+    sd_bench_put(tag, "triad_gbs", "%.2f", triad);
+    sd_bench_put(tag, "triad_ws_gbs", "%.2f", triad_ws);
+    sd_bench_put(tag, "triad_ws_mb_per_rank", "%.1f", ws / 1e6);
+    sd_bench_put(tag, "model.create_s", "%.4f", tcreate);
+    sd_bench_put(tag, "model.advance_s", "%.4f", tbest);
+    sd_bench_put(tag, "model.advance_s_worst", "%.4f", tworst);
+    sd_bench_put(tag, "model.advance_s_mean", "%.4f", tsum / reps);
+    sd_bench_put(tag, "model.advance_s_median", "%.4f", median(tall, reps));
     put_list(tag, "model.advance_s_all", tall, reps);
-    put(tag, "model.advance_cpu_s", "%.4f", cbest);
-    put(tag, "model.cpu_over_wall", "%.3f", cof);
+    sd_bench_put(tag, "model.advance_cpu_s", "%.4f", cbest);
+    sd_bench_put(tag, "model.cpu_over_wall", "%.3f", cof);
     put_list(tag, "model.cpu_over_wall_all", uall, reps);
-    put(tag, "model.step_ms", "%.3f", 1e3 * tbest / (double)steps);
-    put(tag, "model.site_steps_per_s", "%.4g", rate);
-    put(tag, "model.site_steps_per_s_per_core", "%.4g", rate / nranks);
-    put(tag, "model.site_steps_per_cpu_s", "%.4g", rate_cpu);
-    put(tag, "model.ns_per_site_step_per_core", "%.2f", 1e9 / (rate / nranks));
+    sd_bench_put(tag, "model.step_ms", "%.3f", 1e3 * tbest / (double)steps);
+    sd_bench_put(tag, "model.site_steps_per_s", "%.4g", rate);
+    sd_bench_put(tag, "model.site_steps_per_s_per_core", "%.4g", rate / nranks);
+    sd_bench_put(tag, "model.site_steps_per_cpu_s", "%.4g", rate_cpu);
+    sd_bench_put(tag, "model.ns_per_site_step_per_core", "%.2f", 1e9 / (rate / nranks));
     if (speedup && rank == 0) {
         double b1 = t1[0], cb1 = c1[0], ub1 = u1[0], rmin = 1e300, rmax = 0;
         for (int k = 0; k < reps; k++) {
@@ -610,17 +607,17 @@ static void run_case(const bench_case *c, int reps, int phases, int speedup, siz
         }
         double m1 = median(t1, reps), mP = median(tall, reps);
         put_list(tag, "p1.advance_s_all", t1, reps);
-        put(tag, "p1.advance_s", "%.4f", b1);
-        put(tag, "p1.advance_s_median", "%.4f", m1);
-        put(tag, "p1.advance_cpu_s", "%.4f", cb1);
-        put(tag, "p1.cpu_over_wall", "%.3f", ub1);
+        sd_bench_put(tag, "p1.advance_s", "%.4f", b1);
+        sd_bench_put(tag, "p1.advance_s_median", "%.4f", m1);
+        sd_bench_put(tag, "p1.advance_cpu_s", "%.4f", cb1);
+        sd_bench_put(tag, "p1.cpu_over_wall", "%.3f", ub1);
         put_list(tag, "p1.cpu_over_wall_all", u1, reps);
-        put(tag, "p1.site_steps_per_s", "%.4g", ss / b1);
-        put(tag, "speedup.median", "%.3f", m1 / mP);
-        put(tag, "speedup.best", "%.3f", b1 / tbest);
-        put(tag, "speedup.pair_min", "%.3f", rmin);
-        put(tag, "speedup.pair_max", "%.3f", rmax);
-        put(tag, "speedup.efficiency_median", "%.3f", m1 / mP / nranks);
+        sd_bench_put(tag, "p1.site_steps_per_s", "%.4g", ss / b1);
+        sd_bench_put(tag, "speedup.median", "%.3f", m1 / mP);
+        sd_bench_put(tag, "speedup.best", "%.3f", b1 / tbest);
+        sd_bench_put(tag, "speedup.pair_min", "%.3f", rmin);
+        sd_bench_put(tag, "speedup.pair_max", "%.3f", rmax);
+        sd_bench_put(tag, "speedup.efficiency_median", "%.3f", m1 / mP / nranks);
         printf("%s: speedup P = 1 -> %d, %d interleaved pairs: median %.2f (t1 %.3f s / t%d "
                "%.3f s), best/best %.2f, per pair %.2f .. %.2f; P = 1 best %.3g "
                "site-steps/s (CPU/wall %.2f)\n",
@@ -644,15 +641,17 @@ static void run_case(const bench_case *c, int reps, int phases, int speedup, siz
     }
 
     sd_fields_opts o;
-    sd_fields_opts_default(&o);
+    sd_fields_opts_default_dim(&o, c->dim);
     double cyc_S = (double)pr.cycles_S / (double)pr.steps;
     double cyc_E = (double)pr.cycles_E / (double)pr.steps;
-    double bcyc = bytes_field_cycle(&pr, &o);
+    double spi_E = pr.sweeps_E > 0 && pr.cycles_E > 0 ? (double)pr.sweeps_E / pr.cycles_E : 0;
+    double bcyc = bytes_field_cycle(&pr, &o, 0.0);
+    double bcyc_E = bytes_field_cycle(&pr, &o, spi_E);
     double B[PH_N] = {0}; /* bytes per site-step of each phase (all ranks) */
     B[PH_ODE] = 41;
     B[PH_EVENTS] = 50;
-    B[PH_FIELD_S] = (bytes_field_setup(&pr, 0) + cyc_S * bcyc) / sites;
-    B[PH_FIELD_E] = (bytes_field_setup(&pr, 1) + cyc_E * bcyc) / sites;
+    B[PH_FIELD_S] = (bytes_field_setup(&pr, 0, 1) + cyc_S * bcyc) / sites;
+    B[PH_FIELD_E] = (bytes_field_setup(&pr, 1, spi_E == 0) + cyc_E * bcyc_E) / sites;
     /* Rows are recorded every steps_per_output = 24 steps (1 d), or once. */
     double spo = c->days >= 1 && c->days == floor(c->days) ? 24.0 : (double)steps;
     B[PH_OBSERVE] = 33.0 / spo;
@@ -667,58 +666,58 @@ static void run_case(const bench_case *c, int reps, int phases, int speedup, siz
     /* Per-rank CPU time of a phase: the sum over ranks / ranks. */
     double P = nranks;
 
-    put(tag, "mg_levels", "%d", pr.nlevels);
-    put(tag, "pdims", "%dx%dx%d", pr.pdims[0], pr.pdims[1], pr.pdims[2]);
-    put(tag, "phases.replica_bit_identical", "%d", pr.identical);
-    put(tag, "phases.setup_s", "%.4f", pr.t_setup);
-    put(tag, "phases.total_s", "%.4f", pr.t_total);
-    put(tag, "phases.total_cpu_s", "%.4f", pr.c_total);
-    put(tag, "phases.step_ms", "%.3f", 1e3 * pr.t_total / (double)pr.steps);
-    put(tag, "phases.step_ms_min", "%.3f", 1e3 * pr.step_min);
-    put(tag, "phases.step_ms_median", "%.3f", 1e3 * pr.step_med);
-    put(tag, "phases.step_ms_max", "%.3f", 1e3 * pr.step_max);
-    put(tag, "phases.site_steps_per_s", "%.4g", prate);
-    put(tag, "phases.replica_over_model", "%.3f", pr.t_total / tbest);
-    put(tag, "phases.replica_over_model_cpu", "%.3f", pr.c_total / cbest);
+    sd_bench_put(tag, "mg_levels", "%d", pr.nlevels);
+    sd_bench_put(tag, "pdims", "%dx%dx%d", pr.pdims[0], pr.pdims[1], pr.pdims[2]);
+    sd_bench_put(tag, "phases.replica_bit_identical", "%d", pr.identical);
+    sd_bench_put(tag, "phases.setup_s", "%.4f", pr.t_setup);
+    sd_bench_put(tag, "phases.total_s", "%.4f", pr.t_total);
+    sd_bench_put(tag, "phases.total_cpu_s", "%.4f", pr.c_total);
+    sd_bench_put(tag, "phases.step_ms", "%.3f", 1e3 * pr.t_total / (double)pr.steps);
+    sd_bench_put(tag, "phases.step_ms_min", "%.3f", 1e3 * pr.step_min);
+    sd_bench_put(tag, "phases.step_ms_median", "%.3f", 1e3 * pr.step_med);
+    sd_bench_put(tag, "phases.step_ms_max", "%.3f", 1e3 * pr.step_max);
+    sd_bench_put(tag, "phases.site_steps_per_s", "%.4g", prate);
+    sd_bench_put(tag, "phases.replica_over_model", "%.3f", pr.t_total / tbest);
+    sd_bench_put(tag, "phases.replica_over_model_cpu", "%.3f", pr.c_total / cbest);
     for (int q = 0; q < PH_N; q++) {
         char key[64];
         double cq = pr.phc[q] / P; /* CPU seconds per rank */
         snprintf(key, sizeof key, "phases.%s_ms_per_step", ph_name[q]);
-        put(tag, key, "%.3f", 1e3 * pr.ph[q] / (double)pr.steps);
+        sd_bench_put(tag, key, "%.3f", 1e3 * pr.ph[q] / (double)pr.steps);
         snprintf(key, sizeof key, "phases.%s_cpu_ms_per_step", ph_name[q]);
-        put(tag, key, "%.3f", 1e3 * cq / (double)pr.steps);
+        sd_bench_put(tag, key, "%.3f", 1e3 * cq / (double)pr.steps);
         snprintf(key, sizeof key, "phases.%s_share", ph_name[q]);
-        put(tag, key, "%.4f", pr.ph[q] / pr.t_total);
+        sd_bench_put(tag, key, "%.4f", pr.ph[q] / pr.t_total);
         snprintf(key, sizeof key, "phases.%s_share_cpu", ph_name[q]);
-        put(tag, key, "%.4f", pr.phc[q] / pr.c_total);
+        sd_bench_put(tag, key, "%.4f", pr.phc[q] / pr.c_total);
         if (B[q] > 0) {
             snprintf(key, sizeof key, "phases.%s_bytes_per_site_step", ph_name[q]);
-            put(tag, key, "%.1f", B[q]);
+            sd_bench_put(tag, key, "%.1f", B[q]);
             double gw = B[q] * ss / pr.ph[q] / 1e9, gc = B[q] * ss / cq / 1e9;
             snprintf(key, sizeof key, "phases.%s_gbs", ph_name[q]);
-            put(tag, key, "%.2f", gw);
+            sd_bench_put(tag, key, "%.2f", gw);
             snprintf(key, sizeof key, "phases.%s_frac_stream", ph_name[q]);
-            put(tag, key, "%.3f", gw / triad);
+            sd_bench_put(tag, key, "%.3f", gw / triad);
             snprintf(key, sizeof key, "phases.%s_gbs_cpu", ph_name[q]);
-            put(tag, key, "%.2f", gc);
+            sd_bench_put(tag, key, "%.2f", gc);
             snprintf(key, sizeof key, "phases.%s_frac_stream_cpu", ph_name[q]);
-            put(tag, key, "%.3f", gc / triad);
+            sd_bench_put(tag, key, "%.3f", gc / triad);
         }
     }
-    put(tag, "phases.other_share", "%.4f", 1 - tph / pr.t_total);
-    put(tag, "field_share", "%.4f", tfield / pr.t_total);
-    put(tag, "field_share_cpu", "%.4f", cfield / pr.c_total);
-    put(tag, "cycles_S_per_step", "%.2f", cyc_S);
-    put(tag, "cycles_S_min_max", "%d-%d", pr.cyc_S_min, pr.cyc_S_max);
-    put(tag, "cycles_E_per_step", "%.2f", cyc_E);
-    put(tag, "cycles_E_min_max", "%d-%d", pr.cyc_E_min, pr.cyc_E_max);
-    put(tag, "bytes_per_vcycle_per_site", "%.1f", bcyc / sites);
-    put(tag, "bytes_per_site_step", "%.1f", Btot);
-    put(tag, "model.gbs_estimated", "%.2f", Btot * rate / 1e9);
-    put(tag, "model.frac_stream", "%.3f", Btot * rate / 1e9 / triad);
-    put(tag, "model.frac_stream_cpu", "%.3f", Btot * rate_cpu * P / 1e9 / triad);
-    put(tag, "model.frac_stream_ws", "%.3f", Btot * rate / 1e9 / triad_ws);
-    put(tag, "model.site_steps_per_s_at_stream", "%.4g", triad * 1e9 / Btot);
+    sd_bench_put(tag, "phases.other_share", "%.4f", 1 - tph / pr.t_total);
+    sd_bench_put(tag, "field_share", "%.4f", tfield / pr.t_total);
+    sd_bench_put(tag, "field_share_cpu", "%.4f", cfield / pr.c_total);
+    sd_bench_put(tag, "cycles_S_per_step", "%.2f", cyc_S);
+    sd_bench_put(tag, "cycles_S_min_max", "%d-%d", pr.cyc_S_min, pr.cyc_S_max);
+    sd_bench_put(tag, "cycles_E_per_step", "%.2f", cyc_E);
+    sd_bench_put(tag, "cycles_E_min_max", "%d-%d", pr.cyc_E_min, pr.cyc_E_max);
+    sd_bench_put(tag, "bytes_per_vcycle_per_site", "%.1f", bcyc / sites);
+    sd_bench_put(tag, "bytes_per_site_step", "%.1f", Btot);
+    sd_bench_put(tag, "model.gbs_estimated", "%.2f", Btot * rate / 1e9);
+    sd_bench_put(tag, "model.frac_stream", "%.3f", Btot * rate / 1e9 / triad);
+    sd_bench_put(tag, "model.frac_stream_cpu", "%.3f", Btot * rate_cpu * P / 1e9 / triad);
+    sd_bench_put(tag, "model.frac_stream_ws", "%.3f", Btot * rate / 1e9 / triad_ws);
+    sd_bench_put(tag, "model.site_steps_per_s_at_stream", "%.4g", triad * 1e9 / Btot);
 
     if (rank == 0) {
         printf("%s: %d-D %d^%d = %.3g sites, %d rank(s) (%dx%dx%d), %ld steps of 1 h (%g d), "

@@ -2,14 +2,17 @@
 # Benchmarks (never assertions).  Usage: bench/run.sh BUILD_DIR
 #   1. runs per second of the null model on 2 and 4 ranks (and 1 for scale)
 #   2. the controller's CPU share while the workers compute
-#   3. the field solver alone (bench_fields, small sizes)
+#   3. the field solver alone (bench_fields, 512^2 and 64^3): voxel-steps/s
+#      per core and V-cycles per step for S and E, and beside them the
+#      accuracy against an exact backward-Euler solve (time-discretisation
+#      error of a step, algebraic error per rtol)
 #   4. the drift model (bench_drift): site-steps per second per core at
 #      512^2 (2-D) and 128^3 (3-D) on one rank, the field solves' share of a
 #      step, bytes per site-step against a STREAM triad of the same run; and
 #      1024^2 on P = 1 and P = 2 ranks, measured in turns, with the speedup
 #   5. any other benchmark program in BUILD_DIR/bench/, with no arguments
 # Prints every command before its output, and a summary table at the end;
-# the numbers in docs/benchmarks.md come from this script.  About 3-4
+# the numbers in docs/benchmarks.md come from this script.  About 4-5
 # minutes on an idle 2-core machine (longer when it is shared).
 #
 # Environment (optional): DRIFT_DAYS2 (simulated days at 512^2, default 2),
@@ -24,10 +27,19 @@ OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 ENV=(OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1)
 [ "$(id -u)" = 0 ] && ENV+=(OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1)
-run() { env "${ENV[@]}" mpirun --oversubscribe "$@"; }
+# Open MPI's idle waiting (docs/benchmarks.md, "MPI idle waiting"): a rank
+# waiting in MPI polls its core when every rank has a core of its own
+# (OMPI_MCA_mpi_yield_when_idle=0), and yields it when there are more ranks
+# than cores (=1).  Set explicitly for every command, from its rank count
+# (`run -n NP ...`), unless the caller's environment sets it.
+yield_for() { if [ "$1" -gt "$(nproc)" ]; then echo 1; else echo 0; fi; }
+run() {
+    env "${ENV[@]}" OMPI_MCA_mpi_yield_when_idle="${OMPI_MCA_mpi_yield_when_idle:-$(yield_for "$2")}" \
+        mpirun --oversubscribe "$@"
+}
 # Print a command (as it can be pasted), then run it.
 show() {
-    echo "\$ mpirun --oversubscribe $*"
+    echo "\$ OMPI_MCA_mpi_yield_when_idle=${OMPI_MCA_mpi_yield_when_idle:-$(yield_for "$2")} mpirun --oversubscribe $*"
     run "$@"
 }
 
@@ -41,7 +53,7 @@ T0=$(date +%s)
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
 echo "== load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%dT%H:%M:%SZ); commit $(git -C "$HERE/.." describe --always --dirty 2>/dev/null || echo unknown)"
-echo "== null model, 20000 runs (bench/sweeps/null_throughput.json)"
+echo "== null model, 20000 runs (bench/sweeps/null_throughput.json); OMPI_MCA_mpi_yield_when_idle = 1 only for more ranks than the $(nproc) cores"
 declare -A NULLRATE
 for np in 1 2 4; do
     line=$(run -n "$np" "$SENDRIFT" run "$HERE/sweeps/null_throughput.json" -o "$OUT/t$np.h5" \
@@ -57,7 +69,7 @@ CTRL=$(sed -n 's/.*controller CPU \([0-9.]*%\).*/\1/p' <<<"$line")
 
 if [ -x "$BUILD/bench/bench_fields" ]; then
     echo "== bench_fields: the field solver alone (512^2 and 64^3, 12 steps)"
-    show -n 1 "$BUILD/bench/bench_fields" --n2 512 --n3 64 --steps 12 --stream-mb "$MB"
+    show -n 1 "$BUILD/bench/bench_fields" --n2 512 --n3 64 --steps 12 --stream-mb "$MB" | tee "$OUT/f.txt"
 fi
 
 # key = value lines of bench_drift's output file $1, key $2.
@@ -84,6 +96,18 @@ echo
 echo "== summary ($(($(date +%s) - T0)) s; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%-52s %s\n' "null model runs/s, np = 1 / 2 / 4" "${NULLRATE[1]:-?} / ${NULLRATE[2]:-?} / ${NULLRATE[4]:-?}"
 printf '%-52s %s\n' "controller CPU share, 2 busy workers" "${CTRL:-?}"
+if [ -s "$OUT/f.txt" ]; then
+    for t in f2_n512_P1 f3_n64_P1; do
+        for F in S E; do
+            v=$(key "$OUT/f.txt" "$t.$F.voxel_steps_per_s_per_core")
+            [ -n "$v" ] || continue
+            printf '%-52s %s\n' "$t $F voxel-steps/s per core; cycles/step" \
+                "$v; $(key "$OUT/f.txt" "$t.$F.cycles_per_step")"
+            printf '%-52s %s\n' "$t $F error: algebraic (rtol $(key "$OUT/f.txt" "$t.$F.default_rtol")); time step" \
+                "$(key "$OUT/f.txt" "$t.$F.alg_err.default"); $(key "$OUT/f.txt" "$t.$F.time_err")"
+        done
+    done
+fi
 if [ -s "$OUT/d2.txt" ]; then
     for f in d2:d2_n512_P1 d3:d3_n128_P1 dp:d2_n1024_P2; do
         file="$OUT/${f%%:*}.txt" t=${f#*:}

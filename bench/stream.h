@@ -4,8 +4,26 @@
 #define SENDRIFT_BENCH_STREAM_H
 
 #include <mpi.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+/* A "tag.key = value" line of a benchmark's machine-readable output,
+ * printed by rank 0 of MPI_COMM_WORLD only (bench/compare.sh reads them). */
+static inline void sd_bench_put(const char *tag, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static inline void sd_bench_put(const char *tag, const char *key, const char *fmt, ...)
+{
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (rank) return;
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s.%s = ", tag, key);
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+}
 
 /* a = b + s c on every rank of MPI_COMM_WORLD at once, three arrays of
  * `bytes` in all per rank; the aggregate bandwidth in GB/s (24 bytes per

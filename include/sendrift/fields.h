@@ -48,7 +48,7 @@ typedef struct {
     double rtol;             /* default 1e-8                                 */
     int max_cycles;          /* default 50: more is an SD_ERR_MODEL error    */
     int pre_smooth;          /* red-black Gauss-Seidel sweeps: default 2     */
-    int post_smooth;         /* default 2                                    */
+    int post_smooth;         /* default 2 (1 in 2-D: sd_fields_opts_default_dim) */
     int coarse_cells;        /* direct solve on the first level with at most
                                 this many cells: default 64 (max 512)       */
     int agglomerate_cells;   /* gather a level onto every rank once it has at
@@ -56,17 +56,31 @@ typedef struct {
                                 would hold < 2 cells along a split axis):
                                 default 0                                    */
     int overlap;             /* 1: overlap halo exchanges with interior work */
+    double sweeps_rho;       /* solve with red-black sweeps on the fine grid
+                                alone (no hierarchy) when Jacobi's bound
+                                rho = 2 dim c / (alpha_min + 2 dim c) is at
+                                most this (c = D dt / dx^2): default 0.75;
+                                0: always V-cycles                           */
 } sd_fields_opts;
 
 typedef struct {
-    int cycles;              /* V-cycles taken                               */
+    int cycles;              /* outer iterations taken (a V-cycle, or a few
+                                fine-grid sweeps, each)                     */
     double rhs_norm;         /* ||b||_max                                    */
     double res0_norm;        /* ||b - A u||_max of the initial guess         */
     double res_norm;         /* ||b - A u||_max on return                    */
     double tol;              /* absolute tolerance that was applied          */
+    int sweeps;              /* red-black sweeps on the fine grid alone, when
+                                the operator needs no hierarchy (sweeps_rho);
+                                0 when the iterations were V-cycles          */
 } sd_fields_stats;
 
 void sd_fields_opts_default(sd_fields_opts *o);
+/* The defaults for a grid of dimension dim: as sd_fields_opts_default, but
+ * one post-smoothing sweep in 2-D (V(2,1)), where it converges in as many
+ * cycles as V(2,2) for less work; what sd_fields_create uses when given no
+ * options. */
+void sd_fields_opts_default_dim(sd_fields_opts *o, int dim);
 
 /* Build the multigrid hierarchy for grid g (collective).  opts NULL: the
  * defaults.  g must outlive the solver. */

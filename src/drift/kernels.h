@@ -146,9 +146,21 @@ enum {
     SD_DRIFT_NEVENTS
 };
 
-/* RNG purposes (third counter word): the step's events, the initial
- * background. */
-enum { SD_DRIFT_RNG_EVENTS = SD_RNG_MODEL + 0, SD_DRIFT_RNG_INIT = SD_RNG_MODEL + 1 };
+/* RNG purposes (third counter word), docs/drift.md "Random numbers":
+ *   SD_DRIFT_RNG_INIT   counter (global site, 0, purpose): the initial
+ *                       background, word 0;
+ *   SD_DRIFT_RNG_FIRE   counter (global site / 4, step, purpose): whether an
+ *                       event fires, word (global site mod 4): one Philox call
+ *                       serves a group of four consecutive global sites;
+ *   SD_DRIFT_RNG_WHICH  counter (global site, step, purpose): which event,
+ *                       word 0, drawn only where one fires.
+ * SD_RNG_MODEL + 0 (one call per site for both, before issue 14) is retired:
+ * never reuse it. */
+enum {
+    SD_DRIFT_RNG_INIT = SD_RNG_MODEL + 1,
+    SD_DRIFT_RNG_FIRE = SD_RNG_MODEL + 2,
+    SD_DRIFT_RNG_WHICH = SD_RNG_MODEL + 3
+};
 
 /* Scalars of one step, the same on every rank. */
 typedef struct {
@@ -159,6 +171,10 @@ typedef struct {
     double k_reg, K_reg;
     double mu_epi, g_S, kdm, rho, delta;
     double qS, qE, evt;   /* sources written for the next field step        */
+    /* Upper bounds of k dt (events.c): x_norm0 + x_norm1 |epi| for a NORMAL
+     * site, x_reg for an EMPTY one, rounded up: a site whose uniform is not
+     * below its bound has no event and needs no rates. */
+    double x_norm0, x_norm1, x_reg;
 } sd_drift_coef;
 
 void sd_drift_coef_make(const sd_drift_params *p, const sd_drift_drive *d, double f_sen,

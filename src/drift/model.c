@@ -208,11 +208,12 @@ static double drift_memory(const sd_paramset *ps, int ranks)
     double side = pow(sites, 1.0 / p.dim), ghosted = 1;
     for (int a = 0; a < p.dim; a++) ghosted *= side + 2;
     /* kind x2 (1 B), epi x2, ecm, S, E, qS, aE, qE (8 B); multigrid level 0:
-     * b, r, diag (24 B); coarser levels x, b, r, diag (32 B) on 1/3 (2-D) or
-     * 1/7 (3-D) of the cells; halo planes. */
-    double per_site = 2 + 8 * 8 + 24 + 32.0 / (p.dim == 2 ? 3 : 7);
+     * b and diag in double, x, b, r, diag, 1/diag in single precision (36 B);
+     * coarser levels the five single ones (20 B) on 1/3 (2-D) or 1/7 (3-D) of
+     * the cells; halo planes. */
+    double per_site = 2 + 8 * 8 + 36 + 20.0 / (p.dim == 2 ? 3 : 7);
     double halo = 2.0 * 4 * ghosted / side * 9;
-    double coarse = 64.0 * 64 * 8 + 4096.0 * ranks * 32; /* LU, gathered levels */
+    double coarse = 64.0 * 64 * 8 + 4096.0 * ranks * 20; /* LU, gathered levels */
     double rows = (double)p.n_times * (SD_DRIFT_NSERIES + 1) * 8;
     double rings = p.focus_radius > 0 ? 16.0 * (p.n[0] / 2 + 8) : 0;
     return ghosted * per_site + halo + coarse + rows + rings + 65536.0;
@@ -270,7 +271,7 @@ static int drift_create(const sd_paramset *ps, const sd_run_info *info, MPI_Comm
     rc = sd_agree(comm, rc);
     if (!rc) {
         sd_fields_opts o;
-        sd_fields_opts_default(&o);
+        sd_fields_opts_default_dim(&o, p.dim);
         o.rtol = p.field_rtol;
         o.max_cycles = p.field_max_cycles;
         rc = sd_fields_create(s->g, &o, &s->fs);

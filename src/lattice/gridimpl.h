@@ -40,10 +40,10 @@ int sd_grid_coarse_min_block(const sd_grid *fine, const int nc[3]);
  * (each rank holding the derived block of the coarse grid) onto every rank. */
 typedef struct {
     int nranks;
-    int *counts, *displs;   /* per rank, in doubles                          */
+    int *counts, *displs;   /* per rank, in floats                           */
     int (*blo)[3], (*bln)[3];  /* derived block of each rank (coarse indices) */
     int lo[3], ln[3];       /* this rank's derived block                     */
-    double *send, *recv;    /* ln product and the whole coarse grid          */
+    float *send, *recv;     /* ln product and the whole coarse grid          */
     MPI_Comm comm;
 } sd_mg_gather;
 
@@ -51,6 +51,6 @@ int sd_mg_gather_create(const sd_grid *fine, const int nc[3], sd_mg_gather **G);
 void sd_mg_gather_destroy(sd_mg_gather **G);
 /* Allgather the blocks in G->send into the interior of the replicated
  * coarse array xc (box cb). */
-int sd_mg_gather_run(sd_mg_gather *G, const sd_box *cb, double *xc);
+int sd_mg_gather_run(sd_mg_gather *G, const sd_box *cb, float *xc);
 
 #endif

@@ -58,7 +58,7 @@ int sd_mg_gather_create(const sd_grid *fine, const int nc[3], sd_mg_gather **Gp)
     G->displs = sd_malloc(sizeof(int) * (size_t)P, "agglomeration displacements");
     G->blo = sd_malloc(sizeof(int[3]) * (size_t)P, "agglomeration blocks");
     G->bln = sd_malloc(sizeof(int[3]) * (size_t)P, "agglomeration blocks");
-    G->recv = sd_malloc(sizeof(double) * (size_t)total, "agglomeration buffer");
+    G->recv = sd_malloc(sizeof(float) * (size_t)total, "agglomeration buffer");
     if (!G->counts || !G->displs || !G->blo || !G->bln || !G->recv) {
         sd_mg_gather_destroy(&G);
         return SD_ERR_NOMEM;
@@ -84,7 +84,7 @@ int sd_mg_gather_create(const sd_grid *fine, const int nc[3], sd_mg_gather **Gp)
                         off, (long long)total);
     }
     derived_block(fine, nc, fine->coords, G->lo, G->ln);
-    G->send = sd_malloc(sizeof(double) * (size_t)G->ln[0] * (size_t)G->ln[1] * (size_t)G->ln[2],
+    G->send = sd_malloc(sizeof(float) * (size_t)G->ln[0] * (size_t)G->ln[1] * (size_t)G->ln[2],
                         "agglomeration buffer");
     if (!G->send) {
         sd_mg_gather_destroy(&G);
@@ -94,22 +94,22 @@ int sd_mg_gather_create(const sd_grid *fine, const int nc[3], sd_mg_gather **Gp)
     return SD_OK;
 }
 
-int sd_mg_gather_run(sd_mg_gather *G, const sd_box *cb, double *xc)
+int sd_mg_gather_run(sd_mg_gather *G, const sd_box *cb, float *xc)
 {
     int me = G->ln[0] * G->ln[1] * G->ln[2];
     if (G->nranks == 1) {
-        memcpy(G->recv, G->send, sizeof(double) * (size_t)me);
+        memcpy(G->recv, G->send, sizeof(float) * (size_t)me);
     } else {
-        SD_MPI(MPI_Allgatherv(G->send, me, MPI_DOUBLE, G->recv, G->counts, G->displs,
-                              MPI_DOUBLE, G->comm));
+        SD_MPI(MPI_Allgatherv(G->send, me, MPI_FLOAT, G->recv, G->counts, G->displs,
+                              MPI_FLOAT, G->comm));
     }
     for (int r = 0; r < G->nranks; r++) {
         const int *lo = G->blo[r], *ln = G->bln[r];
-        const double *src = G->recv + G->displs[r];
+        const float *src = G->recv + G->displs[r];
         for (int k = 0; k < ln[2]; k++)
             for (int j = 0; j < ln[1]; j++) {
                 memcpy(xc + sd_box_idx(cb, lo[0], lo[1] + j, lo[2] + k), src,
-                       sizeof(double) * (size_t)ln[0]);
+                       sizeof(float) * (size_t)ln[0]);
                 src += ln[0];
             }
     }

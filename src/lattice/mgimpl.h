@@ -20,14 +20,30 @@
 
 #include "sendrift/box.h"
 
+/* A level's operator for the kernels: sizes, layout and face coefficients
+ * (per local index along each axis; zero on walls).  The hierarchy works in
+ * single precision (sd_mg_stencil_f); the outer residual on level 0 in
+ * double (sd_mg_stencil). */
+#define SD_MG_STENCIL_FIELDS(T)                                                           \
+    int dim;                                                                              \
+    int ln[3];                                                                            \
+    int parity; /* (lo[0] + lo[1] + lo[2]) & 1: red cells have even global i + j + k */ \
+    ptrdiff_t sy, sz, origin;                                                             \
+    const T *cm[3], *cp[3]
+
 typedef struct {
-    int dim;
-    int ln[3];
-    int parity;              /* (lo[0] + lo[1] + lo[2]) & 1: red cells have
-                                even global i + j + k                      */
-    ptrdiff_t sy, sz, origin;
-    const double *cm[3], *cp[3]; /* per local index along each axis        */
+    SD_MG_STENCIL_FIELDS(double);
 } sd_mg_stencil;
+
+typedef struct {
+    SD_MG_STENCIL_FIELDS(float);
+    /* uniform: every cell of the level has the same width along every axis,
+     * so every face coefficient that is not on a wall is u[a] along axis a
+     * (walls: 0, with ghosts that stay 0).  The smoother then uses the
+     * shorter form u_x (x_W + x_E) + u_y (x_S + x_N) (+ u_z (x_D + x_U)). */
+    int uniform;
+    float u[3];
+} sd_mg_stencil_f;
 
 /* Restriction onto a block of coarse cells: per axis and coarse local index
  * I, the first child's local fine index c0[I], the number of children
@@ -38,6 +54,8 @@ typedef struct {
     int cln[3];
     const int *c0[3], *nch[3];
     const double *w[3];
+    const float *wf[3];      /* w in single precision, 0 for a missing child
+                                (filled by the caller)                       */
 } sd_mg_restrict;
 
 /* Linear prolongation: per axis and fine local index i, two coarse local
@@ -48,52 +66,102 @@ typedef struct {
     int fln[3];
     const int *idx[3];
     const double *w[3];
+    const float *wf[3];      /* w in single precision (filled by the caller) */
 } sd_mg_prolong;
 
-/* The level-0 system of a solve over block b0: alpha = alpha0 + alpha1 a
- * and rhs = bu u + bq q per interior cell (a, q NULL: zero; u not read when
- * bu = 0).  Sets *bad when some a is negative or not finite, or some q or u
- * is not finite; returns max |rhs|. */
-double sd_mg_rhs(const sd_box *b0, const double *u, const double *a, const double *q,
-                 double alpha0, double alpha1, double bu, double bq, double *alpha,
-                 double *rhs, int *bad);
+/* ---- Level 0, double precision ------------------------------------------ */
 
-/* diag = alpha + face coefficients and idiag = 1 / diag, over the whole
- * interior; returns the largest diag. */
-double sd_mg_diag(const sd_mg_stencil *S, const double *alpha, double *diag, double *idiag);
+/* The level-0 system of a solve, in one pass: per interior cell alpha =
+ * alpha0 + alpha1 a and rhs = bu u + bq q (a, q NULL: zero; u not read when
+ * bu = 0), the diagonal in double (diag, through stencil S) and in single
+ * precision (diagf and its inverse idiagf, through Sf; alphaf receives
+ * alpha in single precision), the latter exactly as sd_mg_diag_f computes
+ * it.  zrow: ln[0] zeros, read in place of a missing array.  Sets *bad when
+ * some a is negative or not finite, or some q or u is not finite; *dmax =
+ * the largest diag; returns max |rhs|. */
+double sd_mg_setup0(const sd_mg_stencil *S, const sd_mg_stencil_f *Sf, const double *u,
+                    const double *a, const double *q, double alpha0, double alpha1, double bu,
+                    double bq, const double *zrow, double *rhs, double *diag, float *alphaf,
+                    float *diagf, float *idiagf, double *dmax, int *bad);
 
-/* One Gauss-Seidel half-sweep over the cells of colour (0 red, 1 black)
- * in region R: x = (b + sum of neighbour terms) * idiag. */
-void sd_mg_smooth(const sd_mg_stencil *S, const sd_region *R, int colour,
-                  double *x, const double *b, const double *idiag);
+/* diag = alpha + face coefficients over the whole interior (idiag = 1 / diag
+ * when idiag is not NULL); returns the largest diag.  For the coarse
+ * levels. */
+double sd_mg_diag_f(const sd_mg_stencil_f *S, const float *alpha, float *diag, float *idiag);
 
-/* The first red half-sweep from x = 0, over the whole interior: red cells
- * b * idiag, black cells 0 (so that x need not be zeroed first). */
-void sd_mg_smooth_first(const sd_mg_stencil *S, double *x, const double *b,
-                        const double *idiag);
-
-/* r = b - A x over region R.  Returns max |r| (NaN if any r is NaN) and
- * raises *xmax to max |x| when xmax is not NULL. */
+/* r = scale (b - A x) over region R, stored in single precision (the
+ * right-hand side of the correction); scale is a power of two.  Returns
+ * max |b - A x| (NaN if any is NaN) and raises *xmax to max |x| when xmax
+ * is not NULL, both to single precision (from the stored values: the
+ * maxima are exact integer maxima, the same on every rank).  diag NULL:
+ * alpha is the same on every cell, and the diagonal is computed from it and
+ * the face coefficients exactly as sd_mg_setup0 computes it. */
 double sd_mg_residual(const sd_mg_stencil *S, const sd_region *R, const double *x,
-                      const double *b, const double *diag, double *r, double *xmax);
+                      const double *b, const double *diag, double alpha, double scale,
+                      float *r, double *xmax);
+/* The same in single precision (scale 1), for the coarse-grid right-hand
+ * sides inside a cycle. */
+double sd_mg_residual_f(const sd_mg_stencil_f *S, const sd_region *R, const float *x,
+                        const float *b, const float *diag, float alpha, float scale, float *r,
+                        double *xmax);
+
+/* u += e / scale over the whole interior (the correction, scaled back). */
+void sd_mg_correct(const sd_box *b0, double *u, const float *e, double scale);
+/* The same, fused with the residual that follows it (sd_mg_residual over the
+ * whole interior): slab by slab along the last axis, the residual of a slab
+ * once the slabs around it are corrected.  Only where u's ghosts need no
+ * exchange (one rank, zero-flux walls). */
+double sd_mg_correct_residual(const sd_mg_stencil *S, const sd_box *b0, double *u,
+                              const float *e, const double *b, const double *diag, double alpha,
+                              double scale, float *r, double *xmax);
+
+/* ---- The hierarchy, single precision ---------------------------------- */
+
+/* One red-black Gauss-Seidel sweep, x = (b + sum of neighbour terms) * idiag:
+ * the red cells of R, then the black cells of B (a box inside R), fused
+ * into one pass: the slabs along the last axis (rows in 2-D, planes in 3-D)
+ * are visited in order, the red cells of slab s, then the black cells of
+ * slab s - 1, whose red neighbours are all new by then.  Each cell gets
+ * exactly the value of the two separate half-sweeps.  zero: x counts as 0
+ * before the sweep (red cells b * idiag; x need not be cleared).  Black
+ * cells of R outside B are left to sd_mg_smooth_f (after the ghosts of the
+ * new red cells have been exchanged). */
+void sd_mg_sweep_f(const sd_mg_stencil_f *S, const sd_region *R, const sd_region *B, int zero,
+                   float *x, const float *b, const float *idiag);
+
+/* n sweeps over the whole of R in one pass (only where no ghost changes
+ * meanwhile: one rank, zero-flux walls): the half-sweeps follow each other
+ * one slab apart, so the slabs stream through the cache once for all of
+ * them; every cell gets exactly the values of 2 n separate half-sweeps.
+ * zero: x counts as 0 before the first. */
+void sd_mg_sweeps_f(const sd_mg_stencil_f *S, const sd_region *R, int n, int zero, float *x,
+                    const float *b, const float *idiag);
+
+/* One half-sweep of one colour (0 red, 1 black) over region R. */
+void sd_mg_smooth_f(const sd_mg_stencil_f *S, const sd_region *R, int colour, float *x,
+                    const float *b, const float *idiag);
 
 /* out = R fine, where fine is a ghosted array of box fb (ghosts of children
  * across the block edge must be current) and out has strides osy, osz and
- * origin oorg. */
-void sd_mg_restrict_run(const sd_mg_restrict *R, const sd_box *fb, const double *fine,
-                        double *out, ptrdiff_t osy, ptrdiff_t osz, ptrdiff_t oorg);
+ * origin oorg; in single precision, the children's rows combined along y
+ * and z into tmp (fb->ln[0] + 2 floats) first, then along x. */
+void sd_mg_restrict_run(const sd_mg_restrict *R, const sd_box *fb, const float *fine,
+                        float *out, ptrdiff_t osy, ptrdiff_t osz, ptrdiff_t oorg, float *tmp);
 
-/* xf += P xc (xc with current ghosts, on box cb). */
-void sd_mg_prolong_add(const sd_mg_prolong *P, const sd_box *fb, double *xf,
-                       const sd_box *cb, const double *xc);
+/* xf += P xc (xc with current ghosts, on box cb), in single precision:
+ * the coarse rows are first interpolated along y and z into tmp (at least
+ * cb->ln[0] + 2 floats), then along x. */
+void sd_mg_prolong_add(const sd_mg_prolong *P, const sd_box *fb, float *xf,
+                       const sd_box *cb, const float *xc, float *tmp);
 
-/* Dense LU (no pivoting: the operator is diagonally dominant) of the
- * operator of a whole level held on one rank.  lu has m*m doubles, m the
- * number of cells.  Returns 0, or -1 on a zero or non-finite pivot. */
-int sd_mg_lu_factor(const sd_mg_stencil *S, const int periodic[3], const double *diag,
+/* Dense LU in double precision (no pivoting: the operator is diagonally
+ * dominant) of the operator of a whole level held on one rank.  lu has m*m
+ * doubles, m the number of cells.  Returns 0, or -1 on a zero or non-finite
+ * pivot. */
+int sd_mg_lu_factor(const sd_mg_stencil_f *S, const int periodic[3], const float *diag,
                     double *lu);
 /* x = A^-1 b on the interior; work has m doubles. */
-void sd_mg_lu_solve(const sd_mg_stencil *S, const double *lu, const double *b, double *x,
+void sd_mg_lu_solve(const sd_mg_stencil_f *S, const double *lu, const float *b, float *x,
                     double *work);
 
 /* ---- Geometry of the hierarchy (mggeom.c) ------------------------------ */

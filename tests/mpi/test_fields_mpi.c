@@ -291,7 +291,7 @@ static void test_bit_identity(void)
                 for (int ag = 0; ag < 2; ag++) {
                     if (ag && l >= 0) continue; /* agglomeration variant: default layout */
                     sd_fields_opts o;
-                    sd_fields_opts_default(&o);
+                    sd_fields_opts_default_dim(&o, dim);
                     if (ag) o.agglomerate_cells = 2000;
                     sd_grid *g = NULL;
                     CU_ASSERT_EQUAL_FATAL(sd_grid_create_layout(MPI_COMM_WORLD, dim, sizes[d],

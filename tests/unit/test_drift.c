@@ -1,6 +1,8 @@
 /* The drift model on one rank: drug schedules against hand-computed values,
  * tissue presets, validation messages, event probabilities and channel
- * attribution, the regeneration kernel at walls and across a periodic
+ * attribution, the event draws (keying, probability per lane, lanes
+ * uncorrelated) and the event kernel on blocks that split the draws' groups,
+ * the regeneration kernel at walls and across a periodic
  * axis, exact observations of a known state, and the mean-field check. */
 #include <CUnit/Basic.h>
 #include <math.h>
@@ -502,6 +504,225 @@ static void test_regeneration_kernel(void)
     regen_case(1, rate, epi);
 }
 
+/* ---- Event random numbers ------------------------------------------------------------ */
+
+/* The arrays of the event kernel on one block: kind, kind_new and epi, S, E,
+ * epi_new, qS, aE, qE. */
+typedef struct {
+    sd_box b;
+    uint8_t *kind, *kind_new;
+    double *v[7];
+} ev_block;
+
+static void ev_block_make(ev_block *B, const int n[3], const int lo[3], const int ln[3])
+{
+    sd_box_setup(&B->b, 2, n, lo, ln, NULL, 10.0);
+    B->kind = malloc(B->b.size);
+    B->kind_new = malloc(B->b.size);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(B->kind);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(B->kind_new);
+    memset(B->kind, SD_DRIFT_NOSITE, B->b.size);
+    memset(B->kind_new, SD_DRIFT_NOSITE, B->b.size);
+    for (int q = 0; q < 7; q++) {
+        B->v[q] = calloc(B->b.size, sizeof(double));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(B->v[q]);
+    }
+}
+
+static void ev_block_free(ev_block *B)
+{
+    free(B->kind);
+    free(B->kind_new);
+    for (int q = 0; q < 7; q++) free(B->v[q]);
+}
+
+/* One step of the event kernel over the whole block (epi_new starts as epi). */
+static void ev_block_step(ev_block *B, const sd_drift_coef *c, const sd_rng *rng, uint64_t step,
+                          int64_t ev[SD_DRIFT_NEVENTS], int64_t cnt[2])
+{
+    sd_region all = {{0, 0, 0}, {B->b.ln[0], B->b.ln[1], 1}};
+    memcpy(B->v[3], B->v[0], sizeof(double) * B->b.size);
+    sd_drift_kernel_events(&B->b, &all, c, rng, step, B->kind, B->v[0], B->v[1], B->v[2],
+                           B->kind_new, B->v[3], B->v[4], B->v[5], B->v[6], ev, cnt);
+}
+
+static void coef_of(const char *text, sd_drift_coef *c)
+{
+    pset P;
+    pset_make(&P, text);
+    sd_drift_params p;
+    CU_ASSERT_EQUAL_FATAL(sd_drift_params_load(&P.ps, &p), SD_OK);
+    sd_drift_drive d;
+    sd_drift_drive_at(&p, 0, &d);
+    sd_drift_coef_make(&p, &d, 0.01, c);
+}
+
+/* Normal sites with intrinsic induction only: every site's outcome is the
+ * documented draw (word g mod 4 of Philox countered by (g / 4, step,
+ * SD_DRIFT_RNG_FIRE), below 1 - exp(-k dt)); the fraction of sites induced,
+ * per lane of a group, is 1 - exp(-k dt) within 4 binomial standard errors,
+ * and two lanes of a group fire together with probability p^2 (no
+ * correlation between the words of one call).  250 sites per row: groups
+ * straddle rows. */
+static void event_draws_case(double k0, int T)
+{
+    int n[3] = {250, 160, 1}, lo[3] = {0, 0, 0};
+    ev_block B;
+    ev_block_make(&B, n, lo, n);
+    for (int j = 0; j < n[1]; j++)
+        for (int i = 0; i < n[0]; i++) {
+            ptrdiff_t x = sd_box_idx(&B.b, i, j, 0);
+            B.kind[x] = SD_DRIFT_NORMAL;
+            B.v[0][x] = 0.5;  /* epi: no effect with g_epi = 0 */
+            B.v[1][x] = 0.25; /* S: no effect with k_S = 0 */
+        }
+    char text[256];
+    snprintf(text, sizeof text,
+             "k0=%.17g g_epi=0 k_S=0 k_E=0 beta=0 k_reg=0 dt=1 output_interval=1", k0);
+    sd_drift_coef c;
+    coef_of(text, &c);
+    sd_rng rng = sd_rng_make(2024, 11);
+    const double x = c.protect * c.k0 * (1.0 + c.g_epi * 0.5) * c.dt, p = -expm1(-x);
+    const int64_t N = (int64_t)n[0] * n[1], G = N / 4;
+    uint8_t *fired = malloc((size_t)N);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fired);
+    int64_t lane[4] = {0, 0, 0, 0}, pair[4][4] = {{0}}, wrong = 0;
+    for (int t = 0; t < T; t++) {
+        int64_t ev[SD_DRIFT_NEVENTS] = {0}, cnt[2] = {0, 0};
+        ev_block_step(&B, &c, &rng, (uint64_t)t, ev, cnt);
+        int64_t nf = 0;
+        for (int64_t g = 0; g < N; g++) {
+            ptrdiff_t q = sd_box_idx(&B.b, (int)(g % n[0]), (int)(g / n[0]), 0);
+            uint64_t w[4];
+            sd_rng_bits(&rng, (uint64_t)g / 4, (uint64_t)t, SD_DRIFT_RNG_FIRE, w);
+            double u0 = sd_rng_u01(w[g % 4]);
+            int want = u0 < x && u0 < -expm1(-x);
+            fired[g] = B.kind_new[q] == SD_DRIFT_SENESCENT;
+            wrong += fired[g] != want ||
+                     B.kind_new[q] != (want ? SD_DRIFT_SENESCENT : SD_DRIFT_NORMAL);
+            lane[g % 4] += fired[g];
+            nf += fired[g];
+        }
+        CU_ASSERT_EQUAL(ev[SD_DRIFT_EV_INTRINSIC], nf);
+        CU_ASSERT_EQUAL(cnt[0], nf);
+        CU_ASSERT_EQUAL(cnt[1], N - nf);
+        for (int64_t g4 = 0; g4 < G; g4++)
+            for (int a = 0; a < 4; a++)
+                for (int b = a + 1; b < 4; b++)
+                    pair[a][b] += fired[4 * g4 + a] && fired[4 * g4 + b];
+    }
+    CU_ASSERT_EQUAL(wrong, 0);
+    double nl = (double)G * T; /* sites of each lane over the steps (N = 4 G) */
+    printf("\n    k dt %g: p %.5f; per lane", x, p);
+    for (int a = 0; a < 4; a++) {
+        double f = lane[a] / nl;
+        printf(" %.5f (%+.2f)", f, (f - p) / sqrt(p * (1 - p) / nl));
+        CU_ASSERT(in_se(f, p, nl) < 4);
+    }
+    printf("; both of two lanes vs %.6f:", p * p);
+    for (int a = 0; a < 4; a++)
+        for (int b = a + 1; b < 4; b++) {
+            double f = pair[a][b] / nl;
+            printf(" %.6f (%+.2f)", f, (f - p * p) / sqrt(p * p * (1 - p * p) / nl));
+            CU_ASSERT(in_se(f, p * p, nl) < 4);
+        }
+    free(fired);
+    ev_block_free(&B);
+}
+
+static void test_event_draws(void)
+{
+    event_draws_case(0.3, 20);   /* p = 0.26: every site below its bound */
+    event_draws_case(2e-3, 200); /* p = 0.002: most sites decided by the bound */
+}
+
+/* A mixed lattice at the default rates (induction by all channels,
+ * clearance, regeneration, rejuvenation, toxicity): the kernel on the whole
+ * lattice, on blocks whose x offsets split groups of four (as a rank's block
+ * may), and with the bounds of k dt switched off (every site on the exact
+ * path) gives bit-identical kinds, epi, counts and events. */
+static void test_event_blocks(void)
+{
+    int n[3] = {61, 37, 1}, lo0[3] = {0, 0, 0};
+    sd_drift_coef c, cx;
+    coef_of("k0=0.01 k_S=0.5 k_E=0.8 K_E=0.05 psi=1 k_reg=2 beta=1 r_S=2 k_rev=1 dt=1 "
+            "dna_demethylation.doses=1 dna_demethylation.dose=1 hdac_inhibitor.doses=1 "
+            "hdac_inhibitor.tox=0.2 output_interval=1",
+            &c);
+    cx = c;
+    cx.x_norm0 = cx.x_norm1 = cx.x_reg = INFINITY;
+    CU_ASSERT(c.x_norm0 < 1 && c.x_reg < 3);
+    sd_rng rng = sd_rng_make(7, 3);
+    ev_block W, X;
+    ev_block_make(&W, n, lo0, n);
+    ev_block_make(&X, n, lo0, n);
+    for (int j = -1; j <= n[1]; j++)
+        for (int i = -1; i <= n[0]; i++) {
+            ptrdiff_t x = sd_box_idx(&W.b, i, j, 0);
+            int in = i >= 0 && j >= 0 && i < n[0] && j < n[1];
+            unsigned h = (unsigned)(i * 7919 + j * 104729 + 17) * 2654435761u >> 24;
+            W.kind[x] = !in ? SD_DRIFT_NOSITE
+                        : h < 30 ? SD_DRIFT_EMPTY
+                        : h < 60 ? SD_DRIFT_SENESCENT
+                                 : SD_DRIFT_NORMAL;
+            W.v[0][x] = in ? 0.1 + 0.8 * (h % 97) / 97.0 : 0;
+            W.v[1][x] = in ? 0.02 * (h % 13) : 0;
+            W.v[2][x] = in ? 0.03 * (h % 11) : 0;
+        }
+    memcpy(X.kind, W.kind, X.b.size);
+    for (int q = 0; q < 3; q++) memcpy(X.v[q], W.v[q], sizeof(double) * X.b.size);
+    static const int cuts[][2] = {{1, 1}, {3, 5}, {6, 2}, {30, 18}, {58, 36}};
+    int64_t total[SD_DRIFT_NEVENTS] = {0};
+    int mism = 0;
+    for (uint64_t t = 0; t < 40; t++) {
+        int64_t ev[SD_DRIFT_NEVENTS] = {0}, cnt[2] = {0, 0};
+        int64_t evx[SD_DRIFT_NEVENTS] = {0}, cntx[2] = {0, 0};
+        ev_block_step(&W, &c, &rng, t, ev, cnt);
+        ev_block_step(&X, &cx, &rng, t, evx, cntx);
+        mism += memcmp(W.kind_new, X.kind_new, W.b.size) != 0 ||
+                memcmp(W.v[3], X.v[3], sizeof(double) * W.b.size) != 0 ||
+                memcmp(ev, evx, sizeof ev) != 0 || memcmp(cnt, cntx, sizeof cnt) != 0;
+        for (int q = 0; q < SD_DRIFT_NEVENTS; q++) total[q] += ev[q];
+        for (size_t cu = 0; cu < sizeof cuts / sizeof cuts[0]; cu++) {
+            int64_t eb[SD_DRIFT_NEVENTS] = {0}, cb[2] = {0, 0};
+            for (int bx = 0; bx < 2; bx++)
+                for (int by = 0; by < 2; by++) {
+                    int lo[3] = {bx ? cuts[cu][0] : 0, by ? cuts[cu][1] : 0, 0};
+                    int ln[3] = {bx ? n[0] - cuts[cu][0] : cuts[cu][0],
+                                 by ? n[1] - cuts[cu][1] : cuts[cu][1], 1};
+                    ev_block Bk;
+                    ev_block_make(&Bk, n, lo, ln);
+                    for (int j = -1; j <= ln[1]; j++)
+                        for (int i = -1; i <= ln[0]; i++) {
+                            ptrdiff_t y = sd_box_idx(&W.b, lo[0] + i, lo[1] + j, 0),
+                                      x = sd_box_idx(&Bk.b, i, j, 0);
+                            Bk.kind[x] = W.kind[y];
+                            for (int q = 0; q < 3; q++) Bk.v[q][x] = W.v[q][y];
+                        }
+                    ev_block_step(&Bk, &c, &rng, t, eb, cb);
+                    for (int j = 0; j < ln[1]; j++)
+                        for (int i = 0; i < ln[0]; i++) {
+                            ptrdiff_t y = sd_box_idx(&W.b, lo[0] + i, lo[1] + j, 0),
+                                      x = sd_box_idx(&Bk.b, i, j, 0);
+                            mism += Bk.kind_new[x] != W.kind_new[y];
+                            for (int q = 3; q < 7; q++)
+                                mism += memcmp(&Bk.v[q][x], &W.v[q][y], sizeof(double)) != 0;
+                        }
+                    ev_block_free(&Bk);
+                }
+            mism += memcmp(eb, ev, sizeof ev) != 0 || memcmp(cb, cnt, sizeof cnt) != 0;
+        }
+    }
+    printf("\n    events over 40 steps:");
+    for (int q = 0; q < SD_DRIFT_NEVENTS; q++) {
+        printf(" %lld", (long long)total[q]);
+        CU_ASSERT(total[q] > 0); /* every kind of event happened */
+    }
+    CU_ASSERT_EQUAL(mism, 0);
+    ev_block_free(&W);
+    ev_block_free(&X);
+}
+
 /* ---- Observations ---------------------------------------------------------------------- */
 
 static void test_initial_observation(void)
@@ -710,6 +931,8 @@ static const sd_test tests[] = {
     {"induction probability and channels", test_induction_channels},
     {"EV share with a focus", test_ev_share},
     {"regeneration kernel: walls, periodic axis", test_regeneration_kernel},
+    {"event draws: keying, probability per lane, lanes uncorrelated", test_event_draws},
+    {"event kernel: blocks splitting groups, bounds off: identical", test_event_blocks},
     {"exact observation of the initial state", test_initial_observation},
     {"function index F of every tissue", test_function_index},
     {"summaries", test_summaries},

@@ -21,6 +21,7 @@
 #include "sendrift/error.h"
 #include "sendrift/fields.h"
 #include "sendrift/grid.h"
+#include "mgimpl.h"
 #include "sendrift/halo.h"
 #include "sd_test.h"
 
@@ -778,12 +779,18 @@ static void test_mass_balance(void)
     sd_grid_destroy(&g);
 }
 
-static void test_steps_reach_steady(void)
+/* Steps from zero reach the steady state: to within the solver's tolerance
+ * (tight: 1e-10, then the default), since lambda dt 60 = 60 leaves e^-60 of
+ * the start. */
+static void steps_to_steady(double rtol, double bound)
 {
     sd_grid *g = mkgrid(2, 64, 48, 1, 10.0, 1, 0, 0);
     const sd_box *b = sd_grid_box(g);
+    sd_fields_opts o;
+    sd_fields_opts_default(&o);
+    if (rtol > 0) o.rtol = rtol;
     sd_fields *f = NULL;
-    CU_ASSERT_EQUAL_FATAL(sd_fields_create(g, NULL, &f), SD_OK);
+    CU_ASSERT_EQUAL_FATAL(sd_fields_create(g, &o, &f), SD_OK);
     double *u = mkarray(g), *v = mkarray(g), *a = mkarray(g), *q = mkarray(g);
     fill_aq(b, a, q, 4.0);
     double lambda = 1.0, D = lambda * 40.0 * 40.0, dt = 1.0;
@@ -797,15 +804,27 @@ static void test_steps_reach_steady(void)
         d = fmax(d, fabs(u[p] - v[p]));
         m = fmax(m, fabs(v[p]));
     }
-    printf("\n    60 steps vs steady: max difference %.2e of max %.3e (last step %d cycles)",
-           d, m, st.cycles);
-    CU_ASSERT(d <= 1e-7 * m);
+    printf("\n    rtol %.0e: 60 steps vs steady: max difference %.2e of max %.3e (last step %d "
+           "cycles)",
+           o.rtol, d, m, st.cycles);
+    CU_ASSERT(d <= bound * m);
     free(u);
     free(v);
     free(a);
     free(q);
     sd_fields_destroy(&f);
     sd_grid_destroy(&g);
+}
+
+static void test_steps_reach_steady(void)
+{
+    steps_to_steady(1e-10, 1e-7);
+    /* The default tolerance: both solves stop within rtol ||b|| of the
+     * residual, and the error is at most ||r|| / min(alpha), with ||b|| a
+     * few times ||u|| here. */
+    sd_fields_opts o;
+    sd_fields_opts_default(&o);
+    steps_to_steady(0, 10 * o.rtol);
 }
 
 static void test_convergence(void)
@@ -896,7 +915,10 @@ static void test_cycles_vs_range(void)
     double *u = mkarray(g), *a = mkarray(g), *q = mkarray(g);
     fill_aq(b, a, q, 4.0);
     const double Ls[3] = {3, 30, 300};
-    printf("\n    256^2, rtol 1e-8:");
+    sd_fields_opts od;
+    sd_fields_opts_default_dim(&od, 2);
+    printf("\n    256^2, the default options (rtol %.0e, V(%d,%d)):", od.rtol, od.pre_smooth,
+           od.post_smooth);
     for (int t = 0; t < 3; t++) {
         double L = Ls[t] * 10.0, lambda = log(2.0) * 4, D = lambda * L * L;
         memset(u, 0, sizeof(double) * b->size);
@@ -952,6 +974,237 @@ static void test_options_same_bits(void)
     sd_grid_destroy(&g);
 }
 
+
+/* ---- The smoother and residual kernels ------------------------------------ */
+
+/* A level's stencil over box b with pseudo-random face coefficients (not
+ * uniform, so the general form is tested) and random x, b, 1/diag. */
+typedef struct {
+    sd_box box;
+    sd_mg_stencil_f st;
+    float *cm[3], *cp[3], *x, *b, *idiag, *tmp;
+} kstate;
+
+static uint64_t klcg(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *s >> 33;
+}
+
+static void kstate_make(kstate *K, int dim, const int n[3], int uniform)
+{
+    memset(K, 0, sizeof *K);
+    int lo[3] = {0, 0, 0};
+    sd_box_setup(&K->box, dim, n, lo, n, NULL, 10.0);
+    const sd_box *b = &K->box;
+    uint64_t seed = 12345;
+    K->st.dim = dim;
+    for (int a = 0; a < 3; a++) {
+        K->st.ln[a] = b->ln[a];
+        K->cm[a] = calloc((size_t)b->ln[a], sizeof(float));
+        K->cp[a] = calloc((size_t)b->ln[a], sizeof(float));
+        for (int i = 0; i < b->ln[a] && a < dim; i++) {
+            K->cm[a][i] = i == 0 ? 0.0f : uniform ? 0.75f : 0.5f + (float)(klcg(&seed) % 1000) / 1000.0f;
+            K->cp[a][i] = i == b->ln[a] - 1 ? 0.0f : uniform ? 0.75f : 0.5f + (float)(klcg(&seed) % 1000) / 1000.0f;
+        }
+        K->st.cm[a] = K->cm[a];
+        K->st.cp[a] = K->cp[a];
+        K->st.u[a] = 0.75f;
+    }
+    K->st.uniform = uniform;
+    K->st.sy = b->sy;
+    K->st.sz = b->sz;
+    K->st.origin = b->origin;
+    K->x = calloc(b->size, sizeof(float));
+    K->b = calloc(b->size, sizeof(float));
+    K->idiag = calloc(b->size, sizeof(float));
+    K->tmp = calloc((size_t)b->ln[0] + 2, sizeof(float));
+    FOR_CELLS(b, i, j, k) {
+        ptrdiff_t p = sd_box_idx(b, i, j, k);
+        K->x[p] = (float)(klcg(&seed) % 2001) / 1000.0f - 1.0f;
+        K->b[p] = (float)(klcg(&seed) % 2001) / 1000.0f - 1.0f;
+        K->idiag[p] = 1.0f / (6.0f + (float)(klcg(&seed) % 1000) / 500.0f);
+    }
+}
+
+static void kstate_free(kstate *K)
+{
+    for (int a = 0; a < 3; a++) {
+        free(K->cm[a]);
+        free(K->cp[a]);
+    }
+    free(K->x);
+    free(K->b);
+    free(K->idiag);
+    free(K->tmp);
+}
+
+/* The fused sweep gives exactly the two separate half-sweeps: on the whole
+ * block; with the black cells next to the faces left to a second pass (as
+ * on a split level); and from zero (red b / diag, black 0 first); so do
+ * several sweeps in one pass. */
+static void fused_vs_halves(int dim, const int n[3], int uniform)
+{
+    kstate A, B;
+    kstate_make(&A, dim, n, uniform);
+    kstate_make(&B, dim, n, uniform);
+    const sd_box *bx = &A.box;
+    size_t bytes = sizeof(float) * bx->size;
+    sd_region all, inner, shell[6];
+    sd_box_all(bx, &all);
+    int ns = sd_box_regions(bx, &inner, shell);
+    for (int parity = 0; parity < 2; parity++) {
+        A.st.parity = B.st.parity = parity;
+        /* Whole block. */
+        memcpy(B.x, A.x, bytes);
+        sd_mg_smooth_f(&A.st, &all, 0, A.x, A.b, A.idiag);
+        sd_mg_smooth_f(&A.st, &all, 1, A.x, A.b, A.idiag);
+        sd_mg_sweep_f(&B.st, &all, &all, 0, B.x, B.b, B.idiag);
+        CU_ASSERT_EQUAL(memcmp(A.x, B.x, bytes), 0);
+        /* Black cells off the faces first, the rest after. */
+        sd_mg_smooth_f(&A.st, &all, 0, A.x, A.b, A.idiag);
+        sd_mg_smooth_f(&A.st, &all, 1, A.x, A.b, A.idiag);
+        sd_mg_sweep_f(&B.st, &all, &inner, 0, B.x, B.b, B.idiag);
+        for (int s = 0; s < ns; s++)
+            sd_mg_smooth_f(&B.st, &shell[s], 1, B.x, B.b, B.idiag);
+        CU_ASSERT_EQUAL(memcmp(A.x, B.x, bytes), 0);
+        /* From zero. */
+        FOR_CELLS(bx, i, j, k) A.x[sd_box_idx(bx, i, j, k)] = 0.0f;
+        sd_mg_smooth_f(&A.st, &all, 0, A.x, A.b, A.idiag);
+        sd_mg_smooth_f(&A.st, &all, 1, A.x, A.b, A.idiag);
+        sd_mg_sweep_f(&B.st, &all, &all, 1, B.x, B.b, B.idiag);
+        CU_ASSERT_EQUAL(memcmp(A.x, B.x, bytes), 0);
+        /* Three sweeps in one pass; then two more from zero. */
+        for (int m = 0; m < 3; m++) {
+            sd_mg_smooth_f(&A.st, &all, 0, A.x, A.b, A.idiag);
+            sd_mg_smooth_f(&A.st, &all, 1, A.x, A.b, A.idiag);
+        }
+        sd_mg_sweeps_f(&B.st, &all, 3, 0, B.x, B.b, B.idiag);
+        CU_ASSERT_EQUAL(memcmp(A.x, B.x, bytes), 0);
+        FOR_CELLS(bx, i, j, k) A.x[sd_box_idx(bx, i, j, k)] = 0.0f;
+        for (int m = 0; m < 2; m++) {
+            sd_mg_smooth_f(&A.st, &all, 0, A.x, A.b, A.idiag);
+            sd_mg_smooth_f(&A.st, &all, 1, A.x, A.b, A.idiag);
+        }
+        sd_mg_sweeps_f(&B.st, &all, 2, 1, B.x, B.b, B.idiag);
+        CU_ASSERT_EQUAL(memcmp(A.x, B.x, bytes), 0);
+    }
+    kstate_free(&A);
+    kstate_free(&B);
+}
+
+static void test_fused_sweep(void)
+{
+    const int n2[3] = {37, 23, 1}, n3[3] = {13, 11, 9}, n3e[3] = {8, 6, 4};
+    for (int uniform = 0; uniform < 2; uniform++) {
+        fused_vs_halves(2, n2, uniform);
+        fused_vs_halves(3, n3, uniform);
+        fused_vs_halves(3, n3e, uniform);
+    }
+}
+
+/* The residual's maxima: exact maxima of the stored single-precision
+ * values (here against a plain loop), scaled back, and NaN when one is. */
+static void test_residual_max(void)
+{
+    kstate K;
+    const int n[3] = {29, 17, 1};
+    kstate_make(&K, 2, n, 0);
+    const sd_box *bx = &K.box;
+    float *diag = calloc(bx->size, sizeof(float)), *r = calloc(bx->size, sizeof(float));
+    FOR_CELLS(bx, i, j, k) {
+        ptrdiff_t p = sd_box_idx(bx, i, j, k);
+        diag[p] = 1.0f / K.idiag[p];
+    }
+    sd_region all;
+    sd_box_all(bx, &all);
+    double xmax = 0;
+    double rm = sd_mg_residual_f(&K.st, &all, K.x, K.b, diag, 0.0f, 0.25f, r, &xmax);
+    double want = 0, wantx = 0;
+    FOR_CELLS(bx, i, j, k) {
+        ptrdiff_t p = sd_box_idx(bx, i, j, k);
+        want = fmax(want, fabs((double)r[p]));
+        wantx = fmax(wantx, fabs((double)(float)(K.x[p] * 0.25f)));
+    }
+    CU_ASSERT(want > 0);
+    CU_ASSERT_EQUAL(rm, want / 0.25);
+    CU_ASSERT_EQUAL(xmax, wantx / 0.25);
+    K.b[sd_box_idx(bx, 5, 7, 0)] = NAN;
+    CU_ASSERT(isnan(sd_mg_residual_f(&K.st, &all, K.x, K.b, diag, 0.0f, 0.25f, r, NULL)));
+    K.b[sd_box_idx(bx, 5, 7, 0)] = 0.5f;
+    /* A uniform alpha: the diagonal computed in the kernel is the stored
+     * one, bit for bit (as the set-up computes it). */
+    const float alpha = 1.125f;
+    float *r2 = calloc(bx->size, sizeof(float));
+    for (int j = 0; j < bx->ln[1]; j++)
+        for (int i = 0; i < bx->ln[0]; i++)
+            diag[sd_box_idx(bx, i, j, 0)] =
+                (alpha + K.cm[0][i] + K.cp[0][i] + K.cm[1][j] + K.cp[1][j]) + 0.0f;
+    double ra = sd_mg_residual_f(&K.st, &all, K.x, K.b, diag, 0.0f, 1.0f, r, NULL);
+    double rb = sd_mg_residual_f(&K.st, &all, K.x, K.b, NULL, alpha, 1.0f, r2, NULL);
+    CU_ASSERT_EQUAL(ra, rb);
+    CU_ASSERT_EQUAL(memcmp(r, r2, sizeof(float) * bx->size), 0);
+    free(r2);
+    free(diag);
+    free(r);
+    kstate_free(&K);
+}
+
+/* The EV-like operator (c = D dt / dx^2 = 0.26) is solved by fine-grid
+ * sweeps alone; the same solve by V-cycles (sweeps_rho = 0) agrees within
+ * the tolerances. */
+static void test_sweeps_only(void)
+{
+    sd_grid *g = mkgrid(2, 120, 90, 1, 10.0, 0, 0, 0);
+    const sd_box *b = sd_grid_box(g);
+    double *u0 = mkarray(g), *u1 = mkarray(g), *ue = mkarray(g), *a = mkarray(g),
+           *q = mkarray(g);
+    fill_aq(b, a, q, 4.0);
+    double lam, D;
+    CU_ASSERT_EQUAL(sd_fields_rates(30.0, 24.0, &lam, &D), SD_OK);
+    const double dt = 1.0 / 24;
+    sd_fields_opts o;
+    sd_fields_opts_default(&o);
+    sd_fields *f[3] = {NULL, NULL, NULL};
+    CU_ASSERT_EQUAL_FATAL(sd_fields_create(g, &o, &f[0]), SD_OK);
+    o.sweeps_rho = 0;
+    CU_ASSERT_EQUAL_FATAL(sd_fields_create(g, &o, &f[1]), SD_OK);
+    o.rtol = 1e-12;
+    CU_ASSERT_EQUAL_FATAL(sd_fields_create(g, &o, &f[2]), SD_OK);
+    FOR_CELLS(b, i, j, k) {
+        ptrdiff_t p = sd_box_idx(b, i, j, k);
+        u0[p] = u1[p] = ue[p] = 0.3 * q[p];
+    }
+    sd_fields_stats s0, s1, se;
+    CU_ASSERT_EQUAL(sd_fields_step(f[0], u0, a, q, lam, D, dt, &s0), SD_OK);
+    CU_ASSERT_EQUAL(sd_fields_step(f[1], u1, a, q, lam, D, dt, &s1), SD_OK);
+    CU_ASSERT_EQUAL(sd_fields_step(f[2], ue, a, q, lam, D, dt, &se), SD_OK);
+    CU_ASSERT(s0.sweeps >= 2 * s0.cycles);
+    CU_ASSERT_EQUAL(s1.sweeps, 0);
+    CU_ASSERT(s0.res_norm <= s0.tol);
+    double e0 = 0, e1 = 0, m = 0;
+    FOR_CELLS(b, i, j, k) {
+        ptrdiff_t p = sd_box_idx(b, i, j, k);
+        e0 = fmax(e0, fabs(u0[p] - ue[p]));
+        e1 = fmax(e1, fabs(u1[p] - ue[p]));
+        m = fmax(m, fabs(ue[p]));
+    }
+    /* ||e|| <= ||r|| / min alpha, and alpha >= 1 for a step. */
+    CU_ASSERT(e0 <= s0.tol);
+    CU_ASSERT(e1 <= s1.tol);
+    CU_ASSERT(e0 > 0);
+    printf("\n    EV step: sweeps alone %d iterations, %d sweeps, error %.2e; V-cycles %d, "
+           "error %.2e (of max %.3e, tolerance %.2e)",
+           s0.cycles, s0.sweeps, e0, s1.cycles, e1, m, s0.tol);
+    for (int i = 0; i < 3; i++) sd_fields_destroy(&f[i]);
+    free(u0);
+    free(u1);
+    free(ue);
+    free(a);
+    free(q);
+    sd_grid_destroy(&g);
+}
+
 static const sd_test tests[] = {
     {"exact sum", test_xsum},
     {"grid creation and layout", test_grid_errors},
@@ -967,6 +1220,9 @@ static const sd_test tests[] = {
     {"convergence, guards and errors", test_convergence},
     {"cycles vs L/dx", test_cycles_vs_range},
     {"options give the same bits", test_options_same_bits},
+    {"fused sweep = two half-sweeps, bit for bit", test_fused_sweep},
+    {"residual maxima", test_residual_max},
+    {"EV step by sweeps alone vs V-cycles", test_sweeps_only},
     SD_TEST_END};
 
 int main(int argc, char **argv)
