@@ -22,6 +22,17 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
+/* The hot kernels are built twice by GCC on x86-64, for AVX2 and for the
+ * baseline, and the loader picks one by the CPU (target_clones, an ifunc).
+ * Their loops are element-wise and contraction is off, so both give the
+ * same bits (checked: a whole sweep's result file is identical); AVX2 only
+ * does twice the lanes.  -DSD_MG_NO_CLONES builds the baseline alone. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(SD_MG_NO_CLONES)
+#define SD_MG_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SD_MG_CLONES
+#endif
+
 static inline uint32_t sd_mg_bits_f(float v)
 {
     uint32_t u;
@@ -74,7 +85,7 @@ double sd_mg_diag_f(const sd_mg_stencil_f *S, const float *alpha, float *diag, f
     return (double)dmax;
 }
 
-double sd_mg_setup0(const sd_mg_stencil *S, const sd_mg_stencil_f *Sf, const double *u,
+SD_MG_CLONES double sd_mg_setup0(const sd_mg_stencil *S, const sd_mg_stencil_f *Sf, const double *u,
                     const double *a, const double *q, double alpha0, double alpha1, double bu,
                     double bq, const double *zrow, double *restrict rhs, double *restrict diag,
                     float *restrict alphaf, float *restrict diagf, float *restrict idiagf,
@@ -147,7 +158,7 @@ void sd_mg_correct(const sd_box *b0, double *u, const float *e, double scale)
     for (int s = 0; s < b0->ln[a]; s++) correct_slab(b0, s, u, e, inv);
 }
 
-double sd_mg_correct_residual(const sd_mg_stencil *S, const sd_box *b0, double *u,
+SD_MG_CLONES double sd_mg_correct_residual(const sd_mg_stencil *S, const sd_box *b0, double *u,
                               const float *e, const double *b, const double *diag, double alpha,
                               double scale, float *r, double *xmax)
 {
@@ -246,14 +257,14 @@ static inline void smooth_slab(const sd_mg_stencil_f *S, const sd_region *R, int
     }
 }
 
-void sd_mg_smooth_f(const sd_mg_stencil_f *S, const sd_region *R, int colour, float *x,
+SD_MG_CLONES void sd_mg_smooth_f(const sd_mg_stencil_f *S, const sd_region *R, int colour, float *x,
                     const float *b, const float *idiag)
 {
     const int a = S->dim - 1;
     for (int s = R->r0[a]; s < R->r1[a]; s++) smooth_slab(S, R, s, colour, 0, x, b, idiag);
 }
 
-void sd_mg_sweep_f(const sd_mg_stencil_f *S, const sd_region *R, const sd_region *B, int zero,
+SD_MG_CLONES void sd_mg_sweep_f(const sd_mg_stencil_f *S, const sd_region *R, const sd_region *B, int zero,
                    float *x, const float *b, const float *idiag)
 {
     const int a = S->dim - 1;
@@ -266,7 +277,7 @@ void sd_mg_sweep_f(const sd_mg_stencil_f *S, const sd_region *R, const sd_region
     }
 }
 
-void sd_mg_sweeps_f(const sd_mg_stencil_f *S, const sd_region *R, int n, int zero, float *x,
+SD_MG_CLONES void sd_mg_sweeps_f(const sd_mg_stencil_f *S, const sd_region *R, int n, int zero, float *x,
                     const float *b, const float *idiag)
 {
     const int a = S->dim - 1;
@@ -305,7 +316,7 @@ static inline axis_terms restrict_terms(const sd_mg_restrict *R, int a, int I)
     return t;
 }
 
-void sd_mg_restrict_run(const sd_mg_restrict *R, const sd_box *fb, const float *fine,
+SD_MG_CLONES void sd_mg_restrict_run(const sd_mg_restrict *R, const sd_box *fb, const float *fine,
                         float *out, ptrdiff_t osy, ptrdiff_t osz, ptrdiff_t oorg, float *tmp)
 {
     const int *c0x = R->c0[0], *nx = R->nch[0];
@@ -365,7 +376,7 @@ static inline axis_terms prolong_terms(const sd_mg_prolong *P, int a, int i)
     return t;
 }
 
-void sd_mg_prolong_add(const sd_mg_prolong *P, const sd_box *fb, float *xf,
+SD_MG_CLONES void sd_mg_prolong_add(const sd_mg_prolong *P, const sd_box *fb, float *xf,
                        const sd_box *cb, const float *xc, float *tmp)
 {
     const int *ix = P->idx[0];

@@ -23,7 +23,7 @@
         xm = ax > xm ? ax : xm;                                                             \
     }
 
-double SD_MG_NAME(sd_mg_residual)(const ST *S, const sd_region *R, const T *restrict x,
+SD_MG_CLONES double SD_MG_NAME(sd_mg_residual)(const ST *S, const sd_region *R, const T *restrict x,
                                   const T *restrict b, const T *restrict diag, T alpha, T scale,
                                   float *restrict r, double *xmax)
 {
