@@ -291,11 +291,11 @@ SD_MG_CLONES void sd_mg_sweeps_f(const sd_mg_stencil_f *S, const sd_region *R, i
         }
 }
 
-/* Children (or prolongation terms) along one axis. */
+/* Children (or prolongation terms) along one axis: how many and their local
+ * indices (the kernels read the weights from wf). */
 typedef struct {
     int n;
     int idx[2];
-    double w[2];
 } axis_terms;
 
 static inline axis_terms restrict_terms(const sd_mg_restrict *R, int a, int I)
@@ -304,15 +304,11 @@ static inline axis_terms restrict_terms(const sd_mg_restrict *R, int a, int I)
     if (a >= R->dim) {
         t.n = 1;
         t.idx[0] = t.idx[1] = 0;
-        t.w[0] = 1;
-        t.w[1] = 0;
         return t;
     }
     t.n = R->nch[a][I];
     t.idx[0] = R->c0[a][I];
     t.idx[1] = t.idx[0] + 1;
-    t.w[0] = R->w[a][2 * I];
-    t.w[1] = R->w[a][2 * I + 1];
     return t;
 }
 
@@ -364,15 +360,11 @@ static inline axis_terms prolong_terms(const sd_mg_prolong *P, int a, int i)
     if (a >= P->dim) {
         t.n = 1;
         t.idx[0] = t.idx[1] = 0;
-        t.w[0] = 1;
-        t.w[1] = 0;
         return t;
     }
     t.n = 2;
     t.idx[0] = P->idx[a][2 * i];
     t.idx[1] = P->idx[a][2 * i + 1];
-    t.w[0] = P->w[a][2 * i];
-    t.w[1] = P->w[a][2 * i + 1];
     return t;
 }
 
