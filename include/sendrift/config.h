@@ -97,6 +97,9 @@ typedef struct {
     int output_timeseries;   /* output.timeseries (default 1)               */
     double run_timeout;      /* run_timeout: seconds a run may take (0: no
                                 limit)                                      */
+    double checkpoint_every; /* checkpoint_every: seconds of a run's wall
+                                time between its checkpoints (0: none but
+                                at a stop signal)                           */
     uint64_t *snap_runs;     /* output.snapshots.runs: run ids (sorted; see
                                 sd_sweep_snapshot_run)                      */
     size_t n_snap_runs;

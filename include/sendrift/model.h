@@ -128,6 +128,39 @@ typedef struct {
     sd_run_poll *poll;       /* ask between steps (may be NULL)             */
 } sd_run_info;
 
+/* Checkpoints: a run's whole state, saved so that the run can go on from it
+ * later, on any number of ranks and any decomposition (docs/checkpoints.md).
+ * A model that supports them gives one function, checkpoint(state, io),
+ * that names every part of its state with the two calls below, in the same
+ * order on every rank of the group; the sweep calls it to save (the calls
+ * write) and, on a freshly created run, to restore (the same calls read
+ * into the same arrays).  The counter-based random numbers need nothing
+ * beyond the step. */
+typedef enum { SD_STATE_U8 = 0, SD_STATE_I64 = 1, SD_STATE_F64 = 2 } sd_state_type;
+
+typedef struct sd_state_io sd_state_io;
+
+/* 1 while restoring, 0 while saving. */
+int sd_state_reading(const sd_state_io *io);
+
+/* A lattice array in global layout (collective over the group): dim (2 or
+ * 3) axes of n[0] x n[1] (x n[2]) cells; this rank's tile is given as for
+ * sd_snapshot_write (interior from global cell lo[], ln[] cells per axis, in
+ * a ghosted array of gn[] per axis).  Saving writes the tile; restoring
+ * reads the same cells of the saved global array into the tile's interior,
+ * whatever the decomposition it was saved from (ghosts are left alone:
+ * the model refreshes what it needs).  A rank with no cells passes ln 0. */
+int sd_state_array(sd_state_io *io, const char *name, sd_state_type type, int dim,
+                   const int n[3], void *data, const int lo[3], const int ln[3],
+                   const int gn[3]);
+
+/* count values that are the same on every rank of the group (collective):
+ * saving writes rank 0's; restoring gives every rank the saved values.
+ * Restoring fails (SD_ERR_IO, with the name) when the count or type
+ * differs from what was saved. */
+int sd_state_values(sd_state_io *io, const char *name, sd_state_type type, void *data,
+                    size_t count);
+
 typedef struct sd_model_class {
     const char *name;
     const char *description;
@@ -160,6 +193,17 @@ typedef struct sd_model_class {
      * own tile). */
     int (*snapshot)(void *state, sd_snapshot *w);
     void (*destroy)(void *state);
+    /* Optional: save or restore the whole state between two steps (see
+     * sd_state_array; collective over the group).  Restoring is called on a
+     * run just created with the same parameters; afterwards advance()
+     * continues from the saved time.  Without it, runs cannot be
+     * checkpointed and an interrupted run starts again from t = 0. */
+    int (*checkpoint)(void *state, sd_state_io *io);
+    /* The version of what checkpoint() saves: a checkpoint saved by another
+     * version is refused (raise it whenever the saved state changes). */
+    unsigned state_version;
+    /* Optional: bytes of one run's checkpoint (for the disk check). */
+    double (*state_bytes)(const sd_paramset *p);
 } sd_model_class;
 
 /* The registry of the models compiled in (src/models/registry.c, the one

@@ -62,6 +62,16 @@ uint64_t sd_plan_runs(const sd_plan *p);
  * records it, and --resume and merge accept only a file with the same. */
 const char *sd_plan_digest(const sd_plan *p);
 
+/* The digest of one run's parameters (every name and value), its id and
+ * the sweep's seed, 16 hex digits: a run's checkpoint records it, and is
+ * refused by a run whose digest differs. */
+void sd_paramset_digest(const sd_paramset *p, uint64_t run, uint64_t seed, char out[17]);
+
+/* The largest checkpoint of a run of the plan, in bytes (0 when the model
+ * cannot checkpoint; an estimate from the model's state_bytes over the
+ * points sampled for the memory check). */
+double sd_plan_checkpoint_bytes(const sd_plan *p);
+
 /* Everything a run needs to start: its place in the design, its parameter
  * vector x (sd_design_dim entries, owned by the caller) and the model's
  * parameter set (free with sd_paramset_free).  The one place where a run

@@ -60,6 +60,7 @@ typedef struct {
     uint64_t failed_before;   /* they do not count towards the rate          */
     double cost_left;         /* the runs to run: the sum of their cost hints
                                  (0: the model has none)                     */
+    uint64_t from_checkpoints; /* runs to run that go on from a checkpoint   */
 } sd_progress_opts;
 
 sd_progress *sd_progress_create(FILE *out, const sd_progress_opts *o);

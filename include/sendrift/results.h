@@ -31,6 +31,8 @@ typedef struct {
     int force;               /* overwrite an existing file                  */
     uint64_t shard_index;    /* this file holds the runs with               */
     uint64_t shard_count;    /* run % shard_count == shard_index (0: all)   */
+    uint64_t checkpoint_bytes; /* room the runs' checkpoints may take beside
+                                  the file (counted by the disk check)      */
 } sd_results_opts;
 
 /* Rows of a file: the runs of its shard (all runs when shard_count <= 1);

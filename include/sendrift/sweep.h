@@ -32,6 +32,9 @@ typedef struct {
     double run_timeout;       /* seconds a run may take before it is stopped
                                  and recorded FAILED ("timeout"); 0: the
                                  sweep file's run_timeout, or no limit      */
+    double checkpoint_every;  /* seconds of a run's wall time between its
+                                 checkpoints; 0: the sweep file's
+                                 checkpoint_every, or only at a stop signal */
     uint64_t shard_index;     /* --shard I/N: run only the runs with        */
     uint64_t shard_count;     /* run % N == I, into a file of their own     */
 } sd_sweep_opts;

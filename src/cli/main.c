@@ -81,6 +81,11 @@ static void usage(FILE *out)
           "      --run-timeout S       stop a run that takes longer than S seconds and\n"
           "                            record it FAILED (\"timeout\"); the sweep goes on\n"
           "                            (default: run_timeout of the sweep file, else none)\n"
+          "      --checkpoint-every S  save a run's whole state every S seconds of its\n"
+          "                            wall time (OUT.ckpt/ beside the result file), so\n"
+          "                            that --resume goes on from there, on any -P and\n"
+          "                            number of ranks (default: checkpoint_every of the\n"
+          "                            sweep file, else only at a stop signal)\n"
           "      --shard I/N           run only the runs with run % N == I, into a file of\n"
           "                            their own (a job array: one shard per task; then\n"
           "                            `sendrift merge`)\n"
@@ -301,6 +306,7 @@ static int cmd_run(int argc, char **argv)
         {"grace", required_argument, NULL, 'g'},
         {"shard", required_argument, NULL, 's'},
         {"run-timeout", required_argument, NULL, 't'},
+        {"checkpoint-every", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     sd_sweep_opts o = {.output = NULL, .ranks_per_sim = 1, .progress_interval = 10.0,
@@ -349,6 +355,14 @@ static int cmd_run(int argc, char **argv)
             if (!end || *end || !(o.run_timeout > 0) || !isfinite(o.run_timeout)) {
                 sd_error(SD_ERR_INPUT, "--run-timeout: \"%s\" is not a number of seconds > 0",
                          optarg);
+                return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
+            }
+            break;
+        case 'C':
+            o.checkpoint_every = strtod(optarg, &end);
+            if (!end || *end || !(o.checkpoint_every > 0) || !isfinite(o.checkpoint_every)) {
+                sd_error(SD_ERR_INPUT,
+                         "--checkpoint-every: \"%s\" is not a number of seconds > 0", optarg);
                 return fail(SD_ERR_INPUT, SD_EXIT_USAGE);
             }
             break;

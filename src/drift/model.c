@@ -339,9 +339,11 @@ static int drift_advance(void *state, double t)
          * rank of the group). */
         while (!rc && s->step < until) {
             rc = drift_step(s);
+            /* The row of an output time belongs to the state before the
+             * poll, which may save it (a checkpoint). */
+            if (!rc && s->step % spo == 0) rc = drift_record_row(s);
             if (!rc) rc = sd_run_poll_check(s->poll);
         }
-        if (!rc && s->step % spo == 0) rc = drift_record_row(s);
     }
     return sd_agree(s->comm, rc);
 }
@@ -380,6 +382,60 @@ static int drift_snapshot(void *state, sd_snapshot *w)
     return sd_agree(s->comm, rc);
 }
 
+/* The whole state between two steps (include/sendrift/model.h): the
+ * lattice arrays in global layout, the step, the bone density, the rows so
+ * far and the event counts.  The sources qS, aE, qE are rewritten by every
+ * step before they are read, the random numbers are keyed by the step, and
+ * ghost layers are exchanged by every step that reads them.  Event counts
+ * are kept per rank: saved as their totals, restored onto rank 0 (sums of
+ * integers: the same totals on any number of ranks). */
+static int drift_checkpoint(void *state, sd_state_io *io)
+{
+    drift_state *s = state;
+    const sd_box *b = s->b;
+    const sd_drift_params *p = &s->p;
+    int reading = sd_state_reading(io);
+    int64_t step = s->step, nrows = (int64_t)s->nrows, ev[SD_DRIFT_NEVENTS];
+    memcpy(ev, s->ev, sizeof ev);
+    if (!reading) SD_CALL(sd_grid_sum_int64(s->g, ev, SD_DRIFT_NEVENTS));
+    SD_CALL(sd_state_values(io, "step", SD_STATE_I64, &step, 1));
+    SD_CALL(sd_state_values(io, "events", SD_STATE_I64, ev, SD_DRIFT_NEVENTS));
+    SD_CALL(sd_state_values(io, "event_totals", SD_STATE_I64, s->totals, SD_DRIFT_NEVENTS));
+    SD_CALL(sd_state_values(io, "bone_B", SD_STATE_F64, &s->B, 1));
+    SD_CALL(sd_state_values(io, "nrows", SD_STATE_I64, &nrows, 1));
+    SD_CALL(sd_state_values(io, "rows", SD_STATE_F64, s->rows, p->n_times * SD_DRIFT_NSERIES));
+    SD_CALL(sd_state_array(io, "kind", SD_STATE_U8, p->dim, p->n, s->kind, b->lo, b->ln, b->gn));
+    double *arr[] = {s->epi, s->ecm, s->S, s->E};
+    static const char *const names[] = {"epi", "ecm", "S", "E"};
+    for (int a = 0; a < 4; a++)
+        SD_CALL(sd_state_array(io, names[a], SD_STATE_F64, p->dim, p->n, arr[a], b->lo, b->ln,
+                               b->gn));
+    if (!reading) return SD_OK;
+    if (step < 0 || step > p->steps_total || nrows < 0 || (size_t)nrows > p->n_times)
+        return sd_agree(s->comm, sd_error(SD_ERR_IO, "drift: checkpoint at step %lld of %ld",
+                                          (long long)step, (long)p->steps_total));
+    s->step = (long)step;
+    s->nrows = (size_t)nrows;
+    int rank;
+    SD_MPI(MPI_Comm_rank(s->comm, &rank));
+    for (int i = 0; i < SD_DRIFT_NEVENTS; i++) s->ev[i] = rank == 0 ? ev[i] : 0;
+    int64_t cnt[2];
+    sd_drift_kernel_count(b, s->kind, cnt);
+    SD_CALL(sd_grid_sum_int64(s->g, cnt, 2));
+    s->nsen = cnt[0];
+    s->nnorm = cnt[1];
+    return SD_OK;
+}
+
+/* kind (1 B) and epi, ecm, S, E (8 B) per site, the rows. */
+static double drift_state_bytes(const sd_paramset *ps)
+{
+    sd_drift_params p;
+    if (sd_drift_params_load(ps, &p) != SD_OK) return 0.0;
+    return (double)p.n[0] * p.n[1] * p.n[2] * 33.0 +
+           (double)p.n_times * SD_DRIFT_NSERIES * 16.0 + 65536.0;
+}
+
 static void drift_destroy(void *state) { drift_free(state); }
 
 const sd_model_class sd_model_drift = {
@@ -397,4 +453,7 @@ const sd_model_class sd_model_drift = {
     .summarize = drift_summarize,
     .snapshot = drift_snapshot,
     .destroy = drift_destroy,
+    .checkpoint = drift_checkpoint,
+    .state_version = 1,
+    .state_bytes = drift_state_bytes,
 };

@@ -33,6 +33,7 @@ typedef struct {
     int status;               /* sd_run_status (PENDING: abandoned)         */
     int code;                 /* the run's error code, or a write failure   */
     double wall;              /* the run's wall time (its wall_seconds)     */
+    int checkpointed;         /* abandoned: it has a checkpoint to go on from */
     char message[SD_RUN_MESSAGE_LEN];
 } sd_report_msg;
 
@@ -48,6 +49,7 @@ typedef struct {
     sd_placement *placement;  /* nodes and groups; its leader[g] is the rank
                                  that leads group g                         */
     int abandon_seen;         /* leader: an abandon message was received    */
+    uint64_t ckpt_kept;       /* rank 0: runs with a checkpoint to go on from */
     int worker;               /* this rank runs models (in a group)         */
     double *series;           /* n_series x n_times                          */
     double *row;              /* n_series                                    */

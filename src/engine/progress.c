@@ -20,6 +20,7 @@ struct sd_progress {
     int first_shown;          /* the line after the first finished run       */
     double interval, start, last;
     uint64_t total, done_before, failed_before, done, failed;
+    uint64_t from_checkpoints;
     /* The estimate: runs ended in this session with their wall times and
      * cost hints, the cost hints of the runs left, the runs running now. */
     uint64_t ended;
@@ -92,6 +93,7 @@ sd_progress *sd_progress_create(FILE *out, const sd_progress_opts *o)
     p->done_before = o->done_before;
     p->failed_before = o->failed_before;
     p->cost_left = o->cost_left;
+    p->from_checkpoints = o->from_checkpoints;
     return p;
 }
 
@@ -203,7 +205,9 @@ void sd_progress_start(sd_progress *p, const char *resumed_file, uint64_t to_run
         fprintf(p->out, "sendrift: resuming %s: %llu runs done and %llu failed before; %llu to run",
                 resumed_file, (unsigned long long)p->done_before,
                 (unsigned long long)p->failed_before, (unsigned long long)to_run);
-    else
+    if (resumed_file && p->from_checkpoints)
+        fprintf(p->out, " (%llu from checkpoints)", (unsigned long long)p->from_checkpoints);
+    if (!resumed_file)
         fprintf(p->out, "sendrift: starting %llu runs", (unsigned long long)to_run);
     if (to_run != p->total && !resumed_file)
         fprintf(p->out, " (of %llu)", (unsigned long long)p->total);

@@ -127,9 +127,10 @@ void sd_queue_report(sd_queue *q, sd_progress *pr, const sd_report_msg *m, int r
                              m->message);
         }
     } else if (m->code == SD_ERR_INTERRUPTED) {
-        sd_progress_note(pr, "sendrift: run %llu abandoned after the grace period; it will be "
-                             "redone on --resume",
-                         (unsigned long long)run);
+        sd_progress_note(pr, "sendrift: run %llu abandoned after the grace period; %s",
+                         (unsigned long long)run,
+                         m->checkpointed ? "it goes on from its checkpoint on --resume"
+                                         : "it will be redone on --resume");
     }
 }
 

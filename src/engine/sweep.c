@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "sendrift/checkpoint.h"
 #include "sendrift/error.h"
 #include "sendrift/lock.h"
 #include "sendrift/mpicheck.h"
@@ -111,11 +112,19 @@ static int sd_ctx_plan(sd_ctx *c)
     return sd_agree(c->world, rc);
 }
 
+/* The room checkpoints may take beside the result file: every group's
+ * run in flight with its checkpoint and the next one being written. */
+static uint64_t sd_ckpt_room(const sd_ctx *c)
+{
+    if (!c->s->model->checkpoint) return 0;
+    return (uint64_t)(2.0 * c->groups * sd_plan_checkpoint_bytes(c->plan));
+}
+
 /* Create the result file, or reopen it with --resume. */
 static int sd_open_results(sd_ctx *c, sd_results_state *prev)
 {
     const sd_sweep_opts *o = c->o;
-    sd_results_opts ro = {o->force, o->shard_index, o->shard_count};
+    sd_results_opts ro = {o->force, o->shard_index, o->shard_count, sd_ckpt_room(c)};
     memset(prev, 0, sizeof *prev);
     if (o->resume) {
         int exists = 0;
@@ -148,11 +157,12 @@ static int sd_run_phase(sd_ctx *c, const sd_results_state *prev, sd_sweep_report
                                .total = report->runs,
                                .done_before = report->done_before,
                                .failed_before = report->failed_before,
-                               .cost_left = q.cost_left};
+                               .cost_left = q.cost_left,
+                               .from_checkpoints = c->ckpt_kept};
         sd_progress *pr = sd_progress_create(stderr, &po);
         /* The first line, before any run is handed out. */
         if (local == SD_OK)
-            sd_progress_start(pr, finished_before ? c->o->output : NULL, q.n, c->groups,
+            sd_progress_start(pr, finished_before || c->ckpt_kept ? c->o->output : NULL, q.n, c->groups,
                               c->o->ranks_per_sim);
         if (c->size == 1) {
             if (local == SD_OK) local = sd_serial(c, &q, pr);
@@ -196,6 +206,13 @@ static int sd_sweep_setup(sd_ctx *c, sd_lock **lock, sd_results_state *prev)
     if (rc == SD_OK)
         rc = sd_agree(c->world, c->rank == 0 ? sd_lock_acquire(o->output, lock) : SD_OK);
     if (rc == SD_OK) rc = sd_open_results(c, prev);
+    /* Checkpoints: a new sweep has none; a continued one keeps those of
+     * its runs still to run, and the files a kill left half-written go. */
+    if (rc == SD_OK && c->rank == 0 && c->s->model->checkpoint) {
+        int trc = sd_checkpoint_tidy(o->output, prev->status, prev->status ? prev->n_runs : 0,
+                                     &c->ckpt_kept);
+        if (trc != SD_OK) fprintf(stderr, "sendrift: warning: %s\n", sd_error_message());
+    }
     if (rc == SD_OK) {
         rc = sd_agree(c->world, sd_results_write_placement(c->results, c->placement));
         /* The error to report is the placement's; the file stays as it is. */
@@ -237,6 +254,7 @@ int sd_sweep_run(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *o,
     /* The time limit of a run: the command line's, else the sweep file's. */
     sd_sweep_opts opts = *o;
     if (!(opts.run_timeout > 0)) opts.run_timeout = s->run_timeout;
+    if (!(opts.checkpoint_every > 0)) opts.checkpoint_every = s->checkpoint_every;
     c.o = &opts;
     c.world = comm;
     c.group = MPI_COMM_NULL;
@@ -252,7 +270,7 @@ int sd_sweep_run(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *o,
         sd_signals_restore(old);
         return rc;
     }
-    sd_results_opts ro = {opts.force, opts.shard_index, opts.shard_count};
+    sd_results_opts ro = {opts.force, opts.shard_index, opts.shard_count, 0};
     report->runs = sd_results_rows(sd_plan_runs(c.plan), &ro);
     report->groups = c.groups;
 
@@ -274,6 +292,7 @@ int sd_sweep_run(const sd_sweep *s, MPI_Comm comm, const sd_sweep_opts *o,
                 opts.output, temp);
     int crc = rc == SD_OK ? sd_results_close(&c.results) : sd_results_close_keep_old(&c.results);
     if (rc == SD_OK) rc = sd_agree(comm, crc);
+    if (c.rank == 0) sd_checkpoint_dir_remove(opts.output);
     sd_lock_release(&lock);
     sd_signals_restore(old);
     sd_results_state_free(&prev);

@@ -93,3 +93,16 @@ void sd_plan_make_digest(const sd_sweep *s, const sd_layout *l, char out[17])
     }
     snprintf(out, 17, "%016llx", (unsigned long long)f.h);
 }
+
+void sd_paramset_digest(const sd_paramset *p, uint64_t run, uint64_t seed, char out[17])
+{
+    sd_fnv f = {0xcbf29ce484222325ULL};
+    sd_fnv_u64(&f, run);
+    sd_fnv_u64(&f, seed);
+    for (size_t i = 0; i < p->n; i++) {
+        sd_fnv_str(&f, p->v[i].name);
+        sd_fnv_f64(&f, p->v[i].value);
+        sd_fnv_str(&f, p->v[i].choice ? p->v[i].choice : "");
+    }
+    snprintf(out, 17, "%016llx", (unsigned long long)f.h);
+}

@@ -122,13 +122,16 @@ int sd_plan_check_engine_memory(const sd_plan *p)
 
 /* The largest memory hint of the design points this rank asks about:
  * point floor(i points / asked) for its share of i < asked. */
-static int sd_model_memory(const sd_plan *p, uint64_t asked, double *largest)
+static int sd_model_memory(const sd_plan *p, uint64_t asked, double *largest,
+                           double *largest_state)
 {
     uint64_t points = sd_design_points(p->design);
     int ranks = p->size == 1 ? 1 : p->o.ranks_per_sim;
     double *x = sd_calloc(sd_design_dim(p->design) + 1, sizeof *x, "a parameter vector");
     if (!x) return SD_ERR_NOMEM;
     *largest = 0;
+    *largest_state = 0;
+    const sd_model_class *m = p->s->model;
     for (uint64_t i = (uint64_t)p->rank; i < asked; i += (uint64_t)p->size) {
         uint64_t point = asked == points ? i
                                          : (uint64_t)((double)i * (double)points / (double)asked);
@@ -136,8 +139,10 @@ static int sd_model_memory(const sd_plan *p, uint64_t asked, double *largest)
         /* A point whose parameters cannot be made fails its run later,
          * with the reason; here it only does not count. */
         if (sd_plan_point(p, point, x, &ps) == SD_OK) {
-            double m = p->s->model->memory(&ps, ranks);
-            if (m > *largest) *largest = m;
+            double b = m->memory ? m->memory(&ps, ranks) : 0.0;
+            if (b > *largest) *largest = b;
+            b = m->checkpoint && m->state_bytes ? m->state_bytes(&ps) : 0.0;
+            if (b > *largest_state) *largest_state = b;
         }
         sd_paramset_free(&ps);
     }
@@ -145,16 +150,19 @@ static int sd_model_memory(const sd_plan *p, uint64_t asked, double *largest)
     return SD_OK;
 }
 
-int sd_plan_check_memory(const sd_plan *p)
+int sd_plan_check_memory(sd_plan *p)
 {
     double model = 0;
     uint64_t points = sd_design_points(p->design), asked = points;
-    if (p->s->model->memory) {
+    const sd_model_class *m = p->s->model;
+    if (m->memory || (m->checkpoint && m->state_bytes)) {
         if (asked > SD_PLAN_MEMORY_SAMPLES) asked = SD_PLAN_MEMORY_SAMPLES;
-        double mine = 0;
+        double mine[2] = {0, 0}, all[2];
         /* Agreed before the reduction, so that no rank leaves it out. */
-        SD_CALL(sd_agree(p->comm, sd_model_memory(p, asked, &mine)));
-        SD_MPI(MPI_Allreduce(&mine, &model, 1, MPI_DOUBLE, MPI_MAX, p->comm));
+        SD_CALL(sd_agree(p->comm, sd_model_memory(p, asked, &mine[0], &mine[1])));
+        SD_MPI(MPI_Allreduce(mine, all, 2, MPI_DOUBLE, MPI_MAX, p->comm));
+        model = all[0];
+        p->ckpt_bytes = all[1];
     }
     char note[128] = "";
     if (asked < points)

@@ -113,6 +113,7 @@ const sd_design *sd_plan_design(const sd_plan *p) { return p->design; }
 const sd_layout *sd_plan_layout(const sd_plan *p) { return &p->layout; }
 uint64_t sd_plan_runs(const sd_plan *p) { return sd_design_runs(p->design); }
 const char *sd_plan_digest(const sd_plan *p) { return p->digest; }
+double sd_plan_checkpoint_bytes(const sd_plan *p) { return p->ckpt_bytes; }
 const size_t *sd_plan_snapshot_indices(const sd_plan *p) { return p->snap_idx; }
 
 int sd_plan_point(const sd_plan *p, uint64_t point, double *x, sd_paramset *ps)

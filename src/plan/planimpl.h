@@ -14,6 +14,7 @@ struct sd_plan {
     size_t *snap_idx;         /* output-time index of each snapshot time     */
     unsigned char *snap_at;   /* n_times: 1 at a snapshot time               */
     char digest[17];
+    double ckpt_bytes;        /* the largest run's checkpoint (memory.c)     */
 };
 
 /* The digest of a sweep and its outputs (digest.c): 16 hex digits. */
@@ -23,6 +24,6 @@ void sd_plan_make_digest(const sd_sweep *s, const sd_layout *l, char out[17]);
  * is the sweep's bookkeeping too large for a node?  After: can every node
  * hold its ranks' share of the sweep and of its largest run? */
 int sd_plan_check_engine_memory(const sd_plan *p);
-int sd_plan_check_memory(const sd_plan *p);
+int sd_plan_check_memory(sd_plan *p);
 
 #endif

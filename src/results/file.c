@@ -307,7 +307,8 @@ int sd_results_create(const char *path, MPI_Comm comm, const sd_plan *p,
     SD_MPI(MPI_Comm_rank(comm, &rank));
     uint64_t runs = sd_plan_runs(p), rows = sd_results_rows(runs, opts);
     double need = (double)sd_results_estimate_bytes(p) * (runs ? (double)rows / (double)runs : 1.0);
-    SD_CALL(sd_results_precheck(path, comm, opts && opts->force, (uint64_t)need));
+    SD_CALL(sd_results_precheck(path, comm, opts && opts->force, (uint64_t)need,
+                                opts ? opts->checkpoint_bytes : 0));
 
     sd_results *r = sd_results_new(path, runs, rank, opts);
     int rc = r ? SD_OK : SD_ERR_NOMEM;

@@ -96,7 +96,7 @@ static int sd_merge_check(sd_merge_ctx *m, const sd_shard *sh, const char *shard
         return sd_error(SD_ERR_INPUT, "%s: shard %llu/%llu is given twice", shard,
                         (unsigned long long)si, (unsigned long long)sn);
     m->seen[si] = 1;
-    sd_results_opts o = {0, si, sn};
+    sd_results_opts o = {0, si, sn, 0};
     *rows = sd_results_rows(sd_plan_runs(m->p), &o);
     if (!in->has_rows || in->rows != *rows)
         return sd_error(SD_ERR_INPUT, "%s: holds %llu runs, shard %llu/%llu has %llu", shard,
@@ -322,7 +322,7 @@ static int sd_merge_build(sd_merge_ctx *m, const char *tmp, const char *out,
                           const char *const *shards, size_t n_shards, int rank, MPI_Comm comm)
 {
     sd_results *r = NULL;
-    sd_results_opts ro = {1, 0, 0};
+    sd_results_opts ro = {1, 0, 0, 0};
     /* force: a stale temporary file from a killed merge goes (the checks
      * made sure it is no shard). */
     int rc = sd_results_create(tmp, comm, m->p, &ro, &r);

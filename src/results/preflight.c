@@ -115,7 +115,8 @@ static int sd_share_verdict(MPI_Comm comm, int rank, int code, const char *msg)
 /* May the file at path be created (rank 0)?  Only a regular file is ever
  * replaced: a device, a FIFO or a socket (as root, -o /dev/null --force) is
  * refused. */
-static int sd_precheck_create(const char *path, int force, uint64_t need, char *msg, size_t n)
+static int sd_precheck_create(const char *path, int force, uint64_t need, uint64_t ckpt,
+                              char *msg, size_t n)
 {
     struct stat st;
     char temp[4200];
@@ -160,25 +161,30 @@ static int sd_precheck_create(const char *path, int force, uint64_t need, char *
         return SD_ERR_IO;
     }
     uint64_t avail = sd_results_free_bytes(path);
-    if (avail != UINT64_MAX && need > avail) {
-        char a[32], b[32];
-        sd_format_bytes((double)need, a, sizeof a);
+    if (avail != UINT64_MAX && need + ckpt > avail) {
+        char a[32], b[32], c[32], with[128] = " needs";
+        sd_format_bytes((double)(need + ckpt), a, sizeof a);
         sd_format_bytes((double)avail, b, sizeof b);
+        sd_format_bytes((double)ckpt, c, sizeof c);
+        if (ckpt)
+            snprintf(with, sizeof with,
+                     " and the checkpoints of its runs in flight (%s of it) need", c);
         snprintf(msg, n,
-                 "%.900s: the result file needs about %s, but only %s are free "
+                 "%.900s: the result file%s about %s, but only %s are free "
                  "there; free some space or write elsewhere",
-                 path, a, b);
+                 path, with, a, b);
         return SD_ERR_IO;
     }
     return SD_OK;
 }
 
-int sd_results_precheck(const char *path, MPI_Comm comm, int force, uint64_t need)
+int sd_results_precheck(const char *path, MPI_Comm comm, int force, uint64_t need,
+                        uint64_t ckpt)
 {
     int rank, code = SD_OK;
     char msg[2300] = {0};
     SD_MPI(MPI_Comm_rank(comm, &rank));
-    if (rank == 0) code = sd_precheck_create(path, force, need, msg, sizeof msg);
+    if (rank == 0) code = sd_precheck_create(path, force, need, ckpt, msg, sizeof msg);
     return sd_share_verdict(comm, rank, code, msg);
 }
 

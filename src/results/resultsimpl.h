@@ -147,7 +147,9 @@ int sd_results_xdmf_move(const char *from, const char *to);
 /* preflight.c: rank 0 checks, every rank learns the outcome.  Before
  * creating path (force: it may be replaced; need: bytes the file takes),
  * and before reopening it for --resume. */
-int sd_results_precheck(const char *path, MPI_Comm comm, int force, uint64_t need);
+/* need: bytes of the file; ckpt: bytes its checkpoints may take beside it. */
+int sd_results_precheck(const char *path, MPI_Comm comm, int force, uint64_t need,
+                        uint64_t ckpt);
 int sd_results_precheck_open(const char *path, MPI_Comm comm);
 
 #endif

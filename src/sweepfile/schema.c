@@ -346,7 +346,7 @@ static int cfg_root(const sd_schema_ctx *c, const cJSON *root, sd_sweep *s)
 {
     static const char *const keys[] = {"$schema",    "name",       "description", "model",
                                        "parameters", "design",     "replicates",  "seed",
-                                       "output",     "run_timeout"};
+                                       "output",     "run_timeout", "checkpoint_every"};
     char g[SD_JSON_Q], path[SD_JSON_PATH] = "";
     if (!cJSON_IsObject(root))
         return sd_json_fail(c->source, NULL, "the top level is %s; a sweep file is " CFG_SHAPE,
@@ -390,6 +390,14 @@ static int cfg_root(const sd_schema_ctx *c, const cJSON *root, sd_sweep *s)
                                 "expected a number of seconds > 0, got %s",
                                 sd_json_got(g, sizeof g, j));
         s->run_timeout = j->valuedouble;
+    }
+    if ((j = cJSON_GetObjectItemCaseSensitive(root, "checkpoint_every"))) {
+        if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble) || !(j->valuedouble > 0))
+            return sd_json_fail(c->source, "checkpoint_every",
+                                "expected a number of seconds > 0 (of a run's wall time "
+                                "between its checkpoints), got %s",
+                                sd_json_got(g, sizeof g, j));
+        s->checkpoint_every = j->valuedouble;
     }
 
     SD_CALL(sd_schema_model(c, cJSON_GetObjectItemCaseSensitive(root, "model"), s));

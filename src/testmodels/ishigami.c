@@ -94,6 +94,12 @@ static int ishigami_summarize(void *state, double *summary)
     return SD_OK;
 }
 
+/* The state: the time (the inputs are parameters). */
+static int ishigami_checkpoint(void *state, sd_state_io *io)
+{
+    return sd_state_values(io, "t", SD_STATE_F64, &((ishigami_state *)state)->t, 1);
+}
+
 static void ishigami_destroy(void *state) { free(state); }
 
 const sd_model_class sd_model_ishigami = {
@@ -107,4 +113,6 @@ const sd_model_class sd_model_ishigami = {
     .observe = ishigami_observe,
     .summarize = ishigami_summarize,
     .destroy = ishigami_destroy,
+    .checkpoint = ishigami_checkpoint,
+    .state_version = 1,
 };

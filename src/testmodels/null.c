@@ -50,6 +50,7 @@ typedef struct {
     sd_run_poll *poll;
     double sum, work, t, fail_above;
     unsigned char *block;
+    int64_t steps;            /* steps of `work` burnt so far               */
     int nx, ny;
     size_t n_times;
     int fail_rank;
@@ -141,12 +142,17 @@ static int null_advance(void *state, double t)
          * 0, the initial state) is free, the others share it. */
         if (s->n_times > 1 && t == 0) goto done;
         double per = s->work / (double)(s->n_times > 1 ? s->n_times - 1 : 1);
-        long steps = (long)ceil(per / 0.01);
+        int64_t steps = (int64_t)ceil(per / 0.01);
+        /* Output time t (0, 1, ...) is reached after t (or, alone, 1)
+         * intervals of `steps` steps: a run restored from a checkpoint
+         * half-way through one burns only the rest. */
+        int64_t target = steps * (int64_t)(s->n_times > 1 ? t : 1);
         volatile double sink = 0;
-        for (long k = 0; k < steps; k++) {
+        while (s->steps < target) {
             double until = null_cpu_seconds() + per / (double)steps;
             while (null_cpu_seconds() < until)
                 for (int i = 0; i < 1000; i++) sink = sink + 1e-9;
+            s->steps++;
             int rc = sd_run_poll_check(s->poll);
             if (rc != SD_OK) return rc;
         }
@@ -214,6 +220,14 @@ static int null_snapshot(void *state, sd_snapshot *w)
     return rc;
 }
 
+/* The state: the steps burnt and the time (the inputs are parameters). */
+static int null_checkpoint(void *state, sd_state_io *io)
+{
+    null_state *s = state;
+    SD_CALL(sd_state_values(io, "steps", SD_STATE_I64, &s->steps, 1));
+    return sd_state_values(io, "t", SD_STATE_F64, &s->t, 1);
+}
+
 static double null_memory(const sd_paramset *p, int ranks)
 {
     (void)ranks;
@@ -242,4 +256,6 @@ const sd_model_class sd_model_null = {
     .summarize = null_summarize,
     .snapshot = null_snapshot,
     .destroy = null_destroy,
+    .checkpoint = null_checkpoint,
+    .state_version = 1,
 };

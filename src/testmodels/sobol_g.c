@@ -96,6 +96,12 @@ static int sobol_g_summarize(void *state, double *summary)
     return SD_OK;
 }
 
+/* The state: the value, set when the run is made (no time steps). */
+static int sobol_g_checkpoint(void *state, sd_state_io *io)
+{
+    return sd_state_values(io, "y", SD_STATE_F64, &((sobol_g_state *)state)->y, 1);
+}
+
 static void sobol_g_destroy(void *state) { free(state); }
 
 const sd_model_class sd_model_sobol_g = {
@@ -108,4 +114,6 @@ const sd_model_class sd_model_sobol_g = {
     .observe = sobol_g_observe,
     .summarize = sobol_g_summarize,
     .destroy = sobol_g_destroy,
+    .checkpoint = sobol_g_checkpoint,
+    .state_version = 1,
 };

@@ -46,6 +46,15 @@ if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=256k tmpfs "$mnt" 2>/dev/null; t
     expect_stderr "big.h5: the result file needs about"
     expect_stderr "are free there"
     [ ! -e "$mnt/big.h5" ] || fail "a refused sweep left a file"
+    # A result file that fits, but not with the checkpoints of its runs in
+    # flight: 2 groups x 2 checkpoints of 200 x 150 sites x 33 B (+ 64 KiB),
+    # 4.2 MiB in all.
+    printf '%s\n' '{"model": {"name": "drift", "params": {"nx": 200, "ny": 150, "duration": 10}},' \
+        '"parameters": [{"name": "k_S", "values": [0.01, 0.02]}], "design": {"type": "list"}}' \
+        >"$WORK/ckpt-room.json"
+    expect_status 3 mpi 3 "$SENDRIFT" run "$WORK/ckpt-room.json" -o "$mnt/room.h5"
+    expect_stderr "room.h5: the result file and the checkpoints of its runs in flight (4.0 MiB of it) need about 4.1 MiB"
+    [ ! -e "$mnt/room.h5" ] || fail "a refused sweep left a file"
     # One that fits runs; then fill the disk: the finished file stays intact.
     expect_status 0 "$SENDRIFT" run "$E2E/sweeps/null_grid.json" -o "$mnt/small.h5" --quiet
     dd if=/dev/zero of="$mnt/filler" bs=4k 2>/dev/null || true
