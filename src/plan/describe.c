@@ -104,6 +104,14 @@ int sd_plan_print(const sd_plan *p, FILE *out, const char *path, int all,
     fprintf(out, "outputs:     %zu time series x %zu times, %zu summaries\n",
             s->output_timeseries ? l->n_series : 0, l->n_times, l->n_summary);
     fprintf(out, "result file: about %s\n", size);
+    if (s->model->checkpoint && p->ckpt_bytes > 0) {
+        char ck[32], every[64] = "at stop signals";
+        sd_format_bytes(p->ckpt_bytes, ck, sizeof ck);
+        if (s->checkpoint_every > 0)
+            snprintf(every, sizeof every, "every %g s of a run and at stop signals",
+                     s->checkpoint_every);
+        fprintf(out, "checkpoints: about %s per run in flight, %s (OUT.ckpt/)\n", ck, every);
+    }
     sd_print_parameters(s, out);
     return sd_print_runs(p, out, all);
 }

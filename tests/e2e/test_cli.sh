@@ -26,6 +26,11 @@ grep -q "^runs: *8192$" "$WORK/stdout" || fail "check: runs (1024 x (2*3+2) = 81
 grep -q "^design: *sobol (N = 1024 base points, second order" "$WORK/stdout" || fail "check: design"
 grep -q "result file: about" "$WORK/stdout" || fail "check: size estimate"
 grep -q "8182 more" "$WORK/stdout" || fail "check: first 10 runs"
+# The room a drift run's checkpoint takes: 25 x 19 sites x 33 B, 11 rows of
+# 16 series x 16 B, 64 KiB of HDF5 overhead: 84027 B.
+expect_status 0 "$SENDRIFT" check "$E2E/sweeps/drift_small.json"
+grep -q "^checkpoints: about 82.1 KiB per run in flight, at stop signals" "$WORK/stdout" \
+    || fail "check: checkpoint size"
 expect_status 0 "$SENDRIFT" check "$E2E/sweeps/null_grid.json" --all
 [ "$(grep -cE '^ +[0-9]+ +[0-9]+ +[01] ' "$WORK/stdout")" = 84 ] || fail "check --all: 84 rows"
 
