@@ -4,7 +4,7 @@
  *                           [--reps 1] [--phases 1] [--speedup 0] [--seed 1]
  *
  * For a 2-D n2 x n2 and a 3-D n3^3 lattice (0 skips a case) at the model's
- * defaults (MODEL.md: dx 10 um, dt 1 h, SASP 250 um / 6 h, EV 30 um / 24 h,
+ * defaults (docs/model.md: dx 10 um, dt 1 h, SASP 250 um / 6 h, EV 30 um / 24 h,
  * generic tissue, 1 % background senescence, no focus, no drugs), all ranks
  * of MPI_COMM_WORLD forming one worker group, it runs `days` simulated days
  * (24 steps per day) two ways:
@@ -115,7 +115,7 @@ typedef struct {
 
 /* The parameter set of a run, built by hand as the sweep would: only the
  * lattice and the run length are set; everything else is the table's
- * default (MODEL.md).  dx and dt are set to their defaults explicitly. */
+ * default (docs/model.md).  dx and dt are set to their defaults explicitly. */
 typedef struct {
     sd_pvalue v[8];
     sd_paramset ps;
@@ -800,7 +800,7 @@ int main(int argc, char **argv)
     /* Whole steps of 1 h. */
     days = fmax(1.0, nearbyint(days * 24)) / 24;
     if (rank == 0) {
-        printf("bench_drift: drift model, MODEL.md defaults (dx 10 um, dt 1 h, L_S 250 um / "
+        printf("bench_drift: drift model, docs/model.md defaults (dx 10 um, dt 1 h, L_S 250 um / "
                "6 h, L_E 30 um / 24 h, generic tissue, f0 0.01, no drugs)\n");
         printf("reproduce: mpirun -n %d %s --n2 %d --n3 %d --days %g --stream-mb %zu --reps %d "
                "--phases %d --speedup %d --seed %llu\n",
