@@ -156,7 +156,7 @@ static void model_run(const bench_case *c, MPI_Comm comm, model_result *r)
     make_params(c, &bp);
     sd_layout lay;
     if (m->layout(&bp.ps, &lay)) die("layout");
-    sd_run_info info = {0, 0, 0, c->seed, NULL};
+    sd_run_info info = {0, 0, 0, c->seed, NULL, 0};
     void *st = NULL;
     r->n_times = lay.n_times;
     r->rows = calloc(lay.n_times * lay.n_series, sizeof(double));

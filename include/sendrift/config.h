@@ -97,6 +97,9 @@ typedef struct {
     int output_timeseries;   /* output.timeseries (default 1)               */
     double run_timeout;      /* run_timeout: seconds a run may take (0: no
                                 limit)                                      */
+    int streams_paired;      /* streams: 0 "per-run" (each run its own
+                                random numbers), 1 "paired" (keyed by the
+                                replicate: arms share them)                 */
     double checkpoint_every; /* checkpoint_every: seconds of a run's wall
                                 time between its checkpoints (0: none but
                                 at a stop signal)                           */

@@ -126,6 +126,10 @@ typedef struct {
     uint64_t replicate;      /* replicate of that point                     */
     uint64_t seed;           /* the sweep's seed                            */
     sd_run_poll *poll;       /* ask between steps (may be NULL)             */
+    uint64_t stream;         /* the key of the run's random numbers (with
+                                seed): its run id, or with "streams":
+                                "paired" its replicate, so that runs of one
+                                replicate share their random numbers        */
 } sd_run_info;
 
 /* Checkpoints: a run's whole state, saved so that the run can go on from it

@@ -248,7 +248,7 @@ static int drift_create(const sd_paramset *ps, const sd_run_info *info, MPI_Comm
     s->DE = DE;
     s->regen = p.k_reg > 0;
     s->B = 1.0;
-    s->rng = sd_rng_make(info->seed, info->run);
+    s->rng = sd_rng_make(info->seed, info->stream);
     s->poll = info->poll;
 
     rc = sd_grid_create(comm, p.dim, p.n, p.dx, p.periodic, &s->g);

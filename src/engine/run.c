@@ -230,7 +230,7 @@ static void sd_run_one(sd_ctx *c, uint64_t run, sd_run_status *status, char *mes
     size_t k0 = 0;
     message[0] = '\0';
     int rc = sd_group_agree(c, sd_plan_run(c->plan, run, &point, &rep, c->x, &ps), message);
-    sd_run_info info = {run, point, rep, c->s->seed, &poll};
+    sd_run_info info = {run, point, rep, c->s->seed, &poll, c->s->streams_paired ? rep : run};
     if (rc == SD_OK) rc = sd_group_agree(c, m->create(&ps, &info, c->group, &state), message);
     if (rc == SD_OK && m->checkpoint) {
         poll.id = (sd_checkpoint_id){m->name, m->state_version, sd_plan_digest(c->plan), "", run};

@@ -73,6 +73,8 @@ void sd_plan_make_digest(const sd_sweep *s, const sd_layout *l, char out[17])
     sd_fnv_u64(&f, s->replicates);
     sd_fnv_u64(&f, s->seed);
     sd_fnv_u64(&f, (uint64_t)s->output_timeseries);
+    /* Only when paired: the files of per-run sweeps keep their digests. */
+    if (s->streams_paired) sd_fnv_str(&f, "streams: paired");
     sd_fnv_u64(&f, l->n_times);
     for (size_t i = 0; i < l->n_times; i++) sd_fnv_f64(&f, l->times[i]);
     for (size_t i = 0; i < l->n_series; i++) sd_fnv_str(&f, l->series[i].name);

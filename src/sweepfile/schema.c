@@ -346,7 +346,7 @@ static int cfg_root(const sd_schema_ctx *c, const cJSON *root, sd_sweep *s)
 {
     static const char *const keys[] = {"$schema",    "name",       "description", "model",
                                        "parameters", "design",     "replicates",  "seed",
-                                       "output",     "run_timeout", "checkpoint_every"};
+                                       "output",     "run_timeout", "checkpoint_every", "streams"};
     char g[SD_JSON_Q], path[SD_JSON_PATH] = "";
     if (!cJSON_IsObject(root))
         return sd_json_fail(c->source, NULL, "the top level is %s; a sweep file is " CFG_SHAPE,
@@ -390,6 +390,16 @@ static int cfg_root(const sd_schema_ctx *c, const cJSON *root, sd_sweep *s)
                                 "expected a number of seconds > 0, got %s",
                                 sd_json_got(g, sizeof g, j));
         s->run_timeout = j->valuedouble;
+    }
+    if ((j = cJSON_GetObjectItemCaseSensitive(root, "streams"))) {
+        if (!cJSON_IsString(j) ||
+            (strcmp(j->valuestring, "per-run") != 0 && strcmp(j->valuestring, "paired") != 0))
+            return sd_json_fail(c->source, "streams",
+                                "expected \"per-run\" (every run its own random numbers, the "
+                                "default) or \"paired\" (keyed by the replicate: runs of one "
+                                "replicate share them), got %s",
+                                sd_json_got(g, sizeof g, j));
+        s->streams_paired = strcmp(j->valuestring, "paired") == 0;
     }
     if ((j = cJSON_GetObjectItemCaseSensitive(root, "checkpoint_every"))) {
         if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble) || !(j->valuedouble > 0))

@@ -53,7 +53,7 @@ typedef struct {
     double summary[SD_DRIFT_NSUMMARY];
 } result;
 
-static const sd_run_info info = {5, 2, 1, 777, NULL};
+static const sd_run_info info = {5, 2, 1, 777, NULL, 5};
 
 /* Advance a created run from output k0 to the end, observing every output
  * time, then summarize (rows of outputs < k0 come from the model). */

@@ -66,7 +66,7 @@ static int run_model(const sd_paramset *ps, MPI_Comm comm, result *r)
     if (rc) return rc;
     r->nt = L.n_times;
     r->rows = calloc(L.n_times * SD_DRIFT_NSERIES, sizeof(double));
-    sd_run_info info = {7, 3, 1, 20240601, NULL};
+    sd_run_info info = {7, 3, 1, 20240601, NULL, 7};
     void *st = NULL;
     rc = m->create(ps, &info, comm, &st);
     for (size_t k = 0; k < L.n_times && !rc; k++) {

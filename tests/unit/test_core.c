@@ -119,7 +119,7 @@ static double run_summary(const char *model, sd_pvalue *v, size_t n)
 {
     const sd_model_class *m = sd_model_find(model);
     sd_paramset ps = {v, n};
-    sd_run_info info = {0, 0, 0, 0, NULL};
+    sd_run_info info = {0, 0, 0, 0, NULL, 0};
     void *state = NULL;
     double y = NAN;
     CU_ASSERT_EQUAL_FATAL(m->create(&ps, &info, MPI_COMM_SELF, &state), SD_OK);

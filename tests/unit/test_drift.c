@@ -74,7 +74,7 @@ static int run_model(const char *text, uint64_t run, result *r)
     r->rows = calloc(L.n_times * NS, sizeof(double));
     r->times = calloc(L.n_times, sizeof(double));
     memcpy(r->times, L.times, sizeof(double) * L.n_times);
-    sd_run_info info = {run, 0, 0, 12345, NULL};
+    sd_run_info info = {run, 0, 0, 12345, NULL, run};
     void *st = NULL;
     rc = m->create(&P.ps, &info, MPI_COMM_SELF, &st);
     for (size_t k = 0; k < L.n_times && !rc; k++) {
@@ -252,7 +252,7 @@ static void expect_input_error(const char *text, const char *msg)
     CU_ASSERT_PTR_NOT_NULL(strstr(sd_error_message(), msg));
     if (!strstr(sd_error_message(), msg))
         fprintf(stderr, "\n%s: got \"%s\", want \"%s\"\n", text, sd_error_message(), msg);
-    sd_run_info info = {0, 0, 0, 1, NULL};
+    sd_run_info info = {0, 0, 0, 1, NULL, 0};
     void *st = NULL;
     CU_ASSERT_EQUAL(sd_model_drift.create(&P.ps, &info, MPI_COMM_SELF, &st), SD_ERR_INPUT);
     CU_ASSERT_PTR_NULL(st);
@@ -286,7 +286,7 @@ static void test_validation(void)
 
     /* Advancing backwards, or to a time that is not a step. */
     pset_make(&P, "nx=8 ny=8 duration=2");
-    sd_run_info info = {0, 0, 0, 1, NULL};
+    sd_run_info info = {0, 0, 0, 1, NULL, 0};
     void *st = NULL;
     CU_ASSERT_EQUAL_FATAL(sd_model_drift.create(&P.ps, &info, MPI_COMM_SELF, &st), SD_OK);
     CU_ASSERT_EQUAL(sd_model_drift.advance(st, 1.0), SD_OK);
