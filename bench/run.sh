@@ -10,15 +10,27 @@
 #      512^2 (2-D) and 128^3 (3-D) on one rank, the field solves' share of a
 #      step, bytes per site-step against a STREAM triad of the same run; and
 #      1024^2 on P = 1 and P = 2 ranks, measured in turns, with the speedup
-#   5. any other benchmark program in BUILD_DIR/bench/, with no arguments
+#   5. checkpoints of the drift model (bench_checkpoint): size per site, write
+#      and read time at 1024^2 (2-D) and 128^3 (3-D) against one step and
+#      against the disk's sequential write bandwidth measured in the same
+#      run, in the directory of the result files ($CKPT_DIR); restored runs
+#      checked bit for bit; on one rank, then on two (and restored on one);
+#      the core time a requeue loses before and after checkpoints
+#   6. any other benchmark program in BUILD_DIR/bench/, with no arguments
 # Prints every command before its output, and a summary table at the end;
-# the numbers in docs/benchmarks.md come from this script.  About 4-5
-# minutes on an idle 2-core machine (longer when it is shared).
+# the numbers in docs/benchmarks.md come from this script.  About 5-6
+# minutes on an idle 2-core machine (longer when it is shared; 5 min 46 s
+# at load average 11-13 on 2026-11-30, bench_checkpoint 2 x 1.5 min of it).
 #
 # Environment (optional): DRIFT_DAYS2 (simulated days at 512^2, default 2),
 # DRIFT_DAYS3 (at 128^3, default 1), DRIFT_DAYS_P (at 1024^2, default 1),
 # DRIFT_REPS (repetitions at 512^2, default 2), SPEEDUP_PAIRS (P = 1 / P = 2
-# pairs at 1024^2, default 3), STREAM_MB (triad MB per rank, default 256).
+# pairs at 1024^2, default 3), STREAM_MB (triad MB per rank, default 256),
+# CKPT_DIR (where bench_checkpoint writes its checkpoints and measures the
+# disk: the file system of the result files; default a temporary directory),
+# DISK_MB (MiB it writes to measure the disk, default 512).
+# Exit status 1 when a restored run differs from the original (the one
+# check among the benchmarks); the timings are never assertions.
 set -euo pipefail
 BUILD=${1:-build}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -49,6 +61,9 @@ DAYSP=${DRIFT_DAYS_P:-1}
 REPS=${DRIFT_REPS:-2}
 PAIRS=${SPEEDUP_PAIRS:-3}
 MB=${STREAM_MB:-256}
+CKPT_DIR=${CKPT_DIR:-$OUT}
+DISK_MB=${DISK_MB:-512}
+CKPT_STATUS=
 T0=$(date +%s)
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
@@ -85,9 +100,19 @@ if [ -x "$BUILD/bench/bench_drift" ]; then
     show -n 2 "$D" --n2 1024 --n3 0 --days "$DAYSP" --reps "$PAIRS" --speedup 1 --stream-mb "$MB" | tee "$OUT/dp.txt"
 fi
 
+if [ -x "$BUILD/bench/bench_checkpoint" ]; then
+    C="$BUILD/bench/bench_checkpoint"
+    CKPT_STATUS=ok
+    for np in 1 2; do
+        echo "== bench_checkpoint: drift 1024^2 and 128^3 on $np rank(s): checkpoint size, write and read against one step and the disk ($CKPT_DIR, $DISK_MB MiB)"
+        show -n "$np" "$C" --dir "$CKPT_DIR" --n2 1024 --n3 128 --disk-mb "$DISK_MB" | tee "$OUT/c$np.txt" ||
+            CKPT_STATUS=FAIL
+    done
+fi
+
 for b in "$BUILD"/bench/bench_*; do
     [ -x "$b" ] || continue
-    case "$(basename "$b")" in bench_fields|bench_drift) continue ;; esac
+    case "$(basename "$b")" in bench_fields|bench_drift|bench_checkpoint) continue ;; esac
     echo "== $(basename "$b")"
     show -n 1 "$b"
 done
@@ -134,4 +159,23 @@ if [ -s "$OUT/d2.txt" ]; then
         printf '%-52s %s\n' "1024^2 speedup t1/t2 (median; pairs)" \
             "$(key "$OUT/dp.txt" "$t.speedup.median"); $(key "$OUT/dp.txt" "$t.speedup.pair_min") .. $(key "$OUT/dp.txt" "$t.speedup.pair_max")"
     fi
+fi
+if [ -n "$CKPT_STATUS" ]; then
+    printf '%-52s %s\n' "disk write / cold read MB/s ($DISK_MB MiB, CKPT_DIR)" \
+        "$(awk '{printf "%.0f", $1 / 1e6}' <<<"$(key "$OUT/c1.txt" disk.write_bytes_per_s)") / $(awk '{printf "%.0f", $1 / 1e6}' <<<"$(key "$OUT/c1.txt" disk.read_bytes_per_s)")"
+    for np in 1 2; do
+        file="$OUT/c$np.txt"
+        [ -s "$file" ] || continue
+        for t in c2_n1024_P$np c3_n128_P$np; do
+            [ -n "$(key "$file" "$t.step_s")" ] || continue
+            printf '%-52s %s\n' "$t checkpoint B/site; step s" \
+                "$(key "$file" "$t.ckpt.bytes_per_site"); $(key "$file" "$t.step_s")"
+            printf '%-52s %s\n' "$t write s (steps; /disk); read s (steps)" \
+                "$(key "$file" "$t.write.s") ($(key "$file" "$t.write.over_step"); $(key "$file" "$t.write.frac_disk")); $(key "$file" "$t.read.s") ($(key "$file" "$t.read.over_step"))"
+            printf '%-52s %s\n' "$t requeue core-h lost before / after" \
+                "$(key "$file" "$t.requeue.before_core_h") / $(key "$file" "$t.requeue.after_core_h") ($(key "$file" "$t.requeue.groups") groups, grace $(key "$file" "$t.requeue.grace_s") s)"
+        done
+    done
+    printf '%-52s %s\n' "checkpoint restored bit for bit (all cases)" "$CKPT_STATUS"
+    [ "$CKPT_STATUS" = ok ]
 fi

@@ -1,5 +1,5 @@
 """Command-line entry points: analysis/sensitivity, analysis/figures,
-analysis/report.  Each returns an exit status: 0 on success, 1 on an error
+analysis/report, analysis/contrasts.  Each returns an exit status: 0 on success, 1 on an error
 in the file or the request (a message on stderr), 2 on bad usage."""
 
 import argparse
@@ -411,3 +411,63 @@ def report_main(argv=None):
         return 0
 
     return _run("report", body, None)
+
+
+# -- contrasts ----------------------------------------------------------------------
+
+def contrasts_main(argv=None):
+    from . import contrasts as con
+    ap = argparse.ArgumentParser(
+        prog="contrasts",
+        description="Paired contrasts between the arms (design points) of a grid or list "
+                    "design, per tissue: each arm's mean and its difference from a reference "
+                    "arm, taken replicate by replicate (paired: meaningful with \"streams\": "
+                    "\"paired\" in the sweep file), and for a grid the factorial main effects "
+                    "and two-way interactions of every axis; percentile bootstrap intervals "
+                    "over replicates.  Runs not DONE are left out (and counted).  See "
+                    "analysis/README.md.")
+    ap.add_argument("result", metavar="RESULT.h5", help="a sendrift result file")
+    ap.add_argument("--output", action="append", metavar="NAME",
+                    help="summary output to contrast (repeatable; default: all)")
+    ap.add_argument("--reference", action="append", metavar="NAME=VALUE[,NAME=VALUE]",
+                    help="the reference arm by its parameter values (repeatable; a categorical "
+                         "parameter by its choice; default: the arm where every drug dose is 0, "
+                         "if the design has dose parameters, else the first arm), in each tissue")
+    ap.add_argument("--boot", type=int, default=con.DEFAULT_BOOT,
+                    help="bootstrap resamples (default %(default)s)")
+    ap.add_argument("--seed", type=int, default=con.DEFAULT_SEED,
+                    help="seed of the bootstrap (default %(default)s)")
+    ap.add_argument("--level", "--conf-level", dest="level", type=float,
+                    default=con.DEFAULT_LEVEL,
+                    help="confidence level of the intervals (default %(default)s)")
+    ap.add_argument("--no-factorial", action="store_true",
+                    help="no factorial effects (grid designs), only the arms")
+    ap.add_argument("--csv", metavar="OUT", help="also write every number as CSV (long format)")
+    ap.add_argument("--json", metavar="OUT", help="also write everything as JSON")
+    ap.add_argument("--figure", metavar="PNG",
+                    help="also draw the differences and effects with their intervals")
+    ap.add_argument("-q", "--quiet", action="store_true", help="no table on stdout")
+    args = ap.parse_args(argv)
+
+    def body(_):
+        with ResultFile(args.result) as rf:
+            res = con.analyze(rf, outputs=args.output, reference=args.reference,
+                              boot=args.boot, seed=args.seed, level=args.level,
+                              with_factorial=not args.no_factorial)
+            if res["excluded"]["warning"]:
+                print("contrasts: warning: %s: %s" % (rf.path, res["excluded"]["warning"]),
+                      file=sys.stderr)
+            out = sys.stdout
+            if not args.quiet:
+                out.write("%s: model %s, sweep %s\n" % (rf.path, rf.meta.get("model", "?"),
+                                                         rf.meta.get("sweep_name", "?")))
+                con.write_table(res, out)
+            for opt, fn in ((args.csv, con.write_csv), (args.json, con.write_json),
+                            (args.figure, con.figure)):
+                if opt:
+                    fn(res, opt)
+                    if not args.quiet:
+                        out.write("wrote %s\n" % opt)
+        return 0
+
+    return _run("contrasts", body, None)

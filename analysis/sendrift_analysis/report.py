@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 
+from . import contrasts as contrasts_mod
 from . import figures, sobol, morris
 from . import phase as phase_mod
 from .fmt import num
@@ -17,6 +18,8 @@ DRIFT_KEY_SUMMARY = ["final_frac_senescent", "final_F", "drift_speed", "ev_share
 DRIFT_KEY_SERIES = ["frac_senescent", "function_F"]
 MAX_KEY_METRICS = 4
 TOP_PARAMS = 6
+MAX_CONTRAST_ARMS = 16      # arms per table of the contrasts section
+MAX_CONTRAST_EFFECTS = 16   # factorial effects per table
 
 
 # -- a tiny document model rendered to Markdown or HTML ---------------------------
@@ -189,6 +192,76 @@ def _replicates_sections(d, rf, summ, ksum):
     d.table(["metric", "unit", "n", "mean", "std", "min", "max"], rows)
 
 
+def _interval(lo, hi, nd=4):
+    if lo is None or hi is None or not (np.isfinite(lo) and np.isfinite(hi)):
+        return "n/a"
+    return "%s .. %s" % (_fmt(lo, nd, "exp"), _fmt(hi, nd, "exp"))
+
+
+def _contrasts_section(d, rf, ksum, outdir, seed, boot, conf_level, log):
+    """Grid and list designs: each key metric's arm means and paired
+    differences from the reference arm, per tissue, and for a grid the
+    factorial main effects and two-way interactions (contrasts.py)."""
+    d.h(2, "Paired contrasts")
+    if not ksum:
+        d.p("No summary metrics in the file: no contrasts.")
+        return None
+    res = contrasts_mod.analyze(rf, outputs=ksum, boot=boot, seed=seed, level=conf_level)
+    s = res["streams"]
+    d.p("Each arm (design point) against a reference arm, per tissue, differences taken "
+        "replicate by replicate; %g %% percentile bootstrap intervals over replicates (%d "
+        "resamples, seed %d); n/a: fewer than 2 pairs. **Streams: %s**: %s. "
+        "`analysis/contrasts` gives every output, the unpaired intervals, CSV and JSON."
+        % (100 * conf_level, boot, seed, s["mode"], s["note"]))
+    if res["excluded"]["warning"]:
+        d.p("**Excluded**: %s." % res["excluded"]["warning"])
+    few = contrasts_mod.few_replicates_note(res["replicates"])
+    if few:
+        d.p("**Few replicates**: %s." % few)
+    d.ul(["reference%s: %s (point %d; %s)"
+          % (" in %s" % t["tissue"] if t["tissue"] is not None else "", t["reference_label"],
+             t["reference_point"], t["reference_how"]) for t in res["tissues"]])
+    for m, o in res["outputs"].items():
+        u = figures._unit_suffix(o["units"])
+        for t in o["tissues"]:
+            where = ", tissue %s" % t["tissue"] if t["tissue"] is not None else ""
+            arms = t["arms"]
+            cut = len(arms) > MAX_CONTRAST_ARMS
+            d.p("**%s**%s%s: arms%s" % (m, u, where, " (first %d of %d)"
+                                       % (MAX_CONTRAST_ARMS, len(arms)) if cut else ""))
+            rows = []
+            for a in arms[:MAX_CONTRAST_ARMS]:
+                rows.append([a["label"] + (" (reference)" if a["reference"] else ""),
+                             a["n"], _fmt(a["mean"], 4, "exp"),
+                             "" if a["reference"] else _fmt(a["diff"], 4, "exp"),
+                             "" if a["reference"] else _interval(a["lo"], a["hi"]),
+                             a["n_pairs"], a["note"]])
+            d.table(["arm", "n", "mean", "difference", "interval", "pairs", "note"], rows)
+            fac = t.get("factorial")
+            if fac is None:
+                continue
+            if not fac["effects"]:
+                d.p(fac["note"] + ".")
+                continue
+            eff = fac["effects"]
+            d.p("**%s**%s%s: factorial effects (%d of %d replicates DONE in every cell; "
+                "main effect: mean over the other axes; interaction: difference of "
+                "differences)%s" % (m, u, where, fac["replicates_used"],
+                                    fac["replicates_total"],
+                                    " (first %d of %d)" % (MAX_CONTRAST_EFFECTS, len(eff))
+                                    if len(eff) > MAX_CONTRAST_EFFECTS else ""))
+            d.table(["effect", "contrast", "estimate", "interval", "note"],
+                    [["%s %s" % (e["kind"], e["label"]), e["contrast"],
+                      _fmt(e["estimate"], 4, "exp"), _interval(e["lo"], e["hi"]), e["note"]]
+                     for e in eff[:MAX_CONTRAST_EFFECTS]])
+    fn = "contrasts_%s.png" % figures._safe(ksum[0])
+    p = contrasts_mod.figure(res, os.path.join(outdir, fn), outputs=[ksum[0]])
+    if p:
+        log("wrote %s" % p)
+        return (fn, "paired differences and effects of %s with their intervals" % ksum[0])
+    return None
+
+
 def key_metrics(rf, metrics=None):
     summ, series = rf.summary_names(), rf.timeseries_names()
     if metrics:
@@ -209,7 +282,8 @@ def write_report(rf, outdir, fmt="md", metrics=None, x=None, y=None, bins=8,
                  conf_level=sobol.DEFAULT_CONF_LEVEL,
                  speed_threshold=phase_mod.DEFAULT_SPEED_THRESHOLD,
                  growth_factor=phase_mod.DEFAULT_GROWTH_FACTOR,
-                 min_rise=phase_mod.DEFAULT_MIN_RISE, max_points=8, log=print):
+                 min_rise=phase_mod.DEFAULT_MIN_RISE, max_points=8, log=print,
+                 contrast_boot=contrasts_mod.DEFAULT_BOOT):
     if fmt not in ("md", "html"):
         raise ResultError("report format must be md or html, not '%s'" % fmt)
     axes = figures.check_axes(rf, x, y)
@@ -324,6 +398,12 @@ def write_report(rf, outdir, fmt="md", metrics=None, x=None, y=None, bins=8,
     else:
         d.p("None: the design is `%s`; sensitivity indices need a `sobol` or `morris` design."
             % rf.dtype)
+
+    # paired contrasts between arms (grid and list designs)
+    if not rf.no_parameters and rf.dtype in contrasts_mod.CONTRAST_DESIGNS:
+        cf = _contrasts_section(d, rf, ksum, outdir, seed, contrast_boot, conf_level, log)
+        if cf:
+            ind_figs.append(cf)
 
     # figures
     figs = list(ind_figs)

@@ -34,7 +34,7 @@ synth.drift_file('$work/run/dsob.h5', design_type='sobol', N=16, replicates=2,
 (cd "$work/src" && env PIP_NO_INDEX=1 http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 \
     "$work/venv/bin/pip" install --no-index --no-build-isolation --no-deps --quiet ./analysis) \
     || fail "pip install --no-index --no-build-isolation --no-deps ./analysis"
-for s in sendrift-sensitivity sendrift-figures sendrift-report; do
+for s in sendrift-sensitivity sendrift-figures sendrift-report sendrift-contrasts; do
     [ -x "$work/venv/bin/$s" ] || fail "pip installed no console script $s"
 done
 

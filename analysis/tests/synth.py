@@ -128,7 +128,7 @@ def write_result(path, *, model, design_type, names, lower, upper, unit, params,
                  design_attrs=None, status=None, messages=None, summary=None,
                  timeseries=None, time=None, time_units="d", snapshots=None,
                  sweep_name="synthetic", seed=42, points=None, roles=True,
-                 attempts=None, wall_seconds=None, format_version=None):
+                 attempts=None, wall_seconds=None, format_version=None, sweep_extra=None):
     """Write a result file.  unit/params are per *point* (points x D); runs
     are point * replicates + replicate.  summary: {name: (values (runs,),
     units, description)}; timeseries: {name: (values (runs, T), units,
@@ -147,7 +147,9 @@ def write_result(path, *, model, design_type, names, lower, upper, unit, params,
     character array (runs x 256 of single bytes), a root /run coordinate
     (a dimension scale of the run ids) and long_name attributes.
     attempts, wall_seconds: per run (default 1 for a run that ran, 0 for a
-    PENDING one; 0.01 s for a DONE run, NaN else)."""
+    PENDING one; 0.01 s for a DONE run, NaN else).
+    sweep_extra: keys merged into the sweep file stored in sweep_text (e.g.
+    {"streams": "paired"}, or a "model" with its "params")."""
     D = len(names)
     if D == 0:
         unit = np.zeros((int(points or 1), 0))
@@ -166,6 +168,7 @@ def write_result(path, *, model, design_type, names, lower, upper, unit, params,
     with h5py.File(path, "w") as f:
         sweep = {"name": sweep_name, "model": {"name": model}, "seed": seed,
                  "design": {"type": design_type}}
+        sweep.update(sweep_extra or {})
         for k, v in [("format", "sendrift-results"), ("sendrift_version", "0.1.0"),
                      ("git_commit", "synthetic"), ("sweep_text", json.dumps(sweep)),
                      ("sweep_source", "sweeps/synthetic.json"), ("sweep_name", sweep_name),

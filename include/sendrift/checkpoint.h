@@ -47,17 +47,23 @@ typedef struct {
     size_t n_series, n_times;
     double *series;               /* n_series x n_times, metric-major; rows of
                                      outputs < output_index are valid        */
+    uint64_t expect_bytes;        /* writing: the checkpoint's expected size
+                                     (0: as large as the run's last one)     */
 } sd_checkpoint_engine;
 
 typedef struct {
-    uint64_t bytes;               /* size of the checkpoint file             */
+    uint64_t bytes;               /* size of the checkpoint file (write: on
+                                     the group's rank 0 only)               */
     double seconds;               /* wall time of the write or the read      */
 } sd_checkpoint_stats;
 
 /* Write the checkpoint of a run to path (collective over group): the file
  * is built as path.tmp, synced and renamed to path.  On failure (a full
  * disk...) path.tmp is removed, path is left as it was, and the error is
- * returned on every rank of the group.  stats may be NULL. */
+ * returned on every rank of the group.  Before anything is written, rank 0
+ * checks that the file system has room for a checkpoint as large as the
+ * run's last one, or e->expect_bytes, plus a margin: a full disk fails
+ * there, with "No space left on device".  stats may be NULL. */
 int sd_checkpoint_write(const char *path, MPI_Comm group, const sd_checkpoint_id *id,
                         const sd_checkpoint_engine *e, const sd_model_class *m, void *state,
                         sd_checkpoint_stats *stats);

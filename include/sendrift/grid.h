@@ -90,4 +90,10 @@ int sd_grid_xsum(const sd_grid *g, sd_xsum *s, int n);
  * only used on root (collective). */
 int sd_grid_gather(const sd_grid *g, const double *u, int root, double *global);
 
+/* The same for elements of elem bytes (uint8_t site states: elem 1). */
+int sd_grid_gather_elems(const sd_grid *g, const void *u, size_t elem, int root, void *global);
+
+/* The rank of the grid's communicator (its rank 0 is the root of a gather). */
+int sd_grid_rank(const sd_grid *g);
+
 #endif

@@ -74,8 +74,26 @@ enum {
     SD_DRIFT_REJUVENATIONS,
     SD_DRIFT_REGENERATIONS,
     SD_DRIFT_FRONT_RADIUS,
+    /* Clusters of senescent sites (face neighbours, across periodic
+     * boundaries), on the whole lattice (observe.c, "Clusters"). */
+    SD_DRIFT_FOCUS_RADIUS,
+    SD_DRIFT_FOCUS_EXTENT,
+    SD_DRIFT_FOCUS_WALL,
+    SD_DRIFT_NUCLEATED_CLUSTERS,
+    SD_DRIFT_NUCLEATED_FRAC,
+    SD_DRIFT_CLUSTERS,
+    SD_DRIFT_CLUSTER_MEAN,
+    SD_DRIFT_CLUSTER_MAX,
+    SD_DRIFT_PCF_1,          /* pair correlation at lags 1, 2, 4, 8, 16, 32 dx */
+    SD_DRIFT_PCF_2,
+    SD_DRIFT_PCF_4,
+    SD_DRIFT_PCF_8,
+    SD_DRIFT_PCF_16,
+    SD_DRIFT_PCF_32,
     SD_DRIFT_NSERIES
 };
+
+#define SD_DRIFT_NPCF 6
 
 enum {
     SD_DRIFT_FINAL_FRAC_NORMAL = 0,
@@ -89,6 +107,8 @@ enum {
     SD_DRIFT_TIME_F_BELOW_HALF,
     SD_DRIFT_DRIFT_SPEED,
     SD_DRIFT_EV_SHARE,
+    SD_DRIFT_DRIFT_SPEED_POINTS,
+    SD_DRIFT_DRIFT_SPEED_STATUS,
     SD_DRIFT_NSUMMARY
 };
 
@@ -116,6 +136,12 @@ typedef struct {
     const int64_t *ev;    /* local cumulative event counts                   */
     double bone_B;
 } sd_drift_view;
+
+/* The cluster outputs (SD_DRIFT_FOCUS_RADIUS .. SD_DRIFT_PCF_32) of a whole
+ * lattice of site states, x fastest (pure; observe.c).  out[] is indexed
+ * from SD_DRIFT_FOCUS_RADIUS.  Needs 9 bytes of work space per site. */
+int sd_drift_clusters(const sd_box *b, const sd_drift_params *p, const uint8_t *kind,
+                      double *out);
 
 /* One time-series row (collective; the same bits on every rank for any
  * number of ranks).  totals[SD_DRIFT_NEVENTS] receives the global event

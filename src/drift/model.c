@@ -216,7 +216,10 @@ static double drift_memory(const sd_paramset *ps, int ranks)
     double coarse = 64.0 * 64 * 8 + 4096.0 * ranks * 20; /* LU, gathered levels */
     double rows = (double)p.n_times * (SD_DRIFT_NSERIES + 1) * 8;
     double rings = p.focus_radius > 0 ? 16.0 * (p.n[0] / 2 + 8) : 0;
-    return ghosted * per_site + halo + coarse + rows + rings + 65536.0;
+    /* The cluster outputs: the grid's rank 0 gathers the lattice (1 B a
+     * site), labels it twice (8 B) and flags it (1 B). */
+    double clusters = 10.0 * p.n[0] * p.n[1] * p.n[2];
+    return ghosted * per_site + halo + coarse + rows + rings + clusters + 65536.0;
 }
 
 static int drift_create(const sd_paramset *ps, const sd_run_info *info, MPI_Comm comm,
@@ -454,6 +457,6 @@ const sd_model_class sd_model_drift = {
     .snapshot = drift_snapshot,
     .destroy = drift_destroy,
     .checkpoint = drift_checkpoint,
-    .state_version = 1,
+    .state_version = 2, /* 2: rows of 30 series (the cluster outputs) */
     .state_bytes = drift_state_bytes,
 };

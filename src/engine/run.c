@@ -50,7 +50,6 @@ struct sd_run_poll {
     size_t k;                 /* the output the run is heading for           */
     double before;            /* the run's wall time in earlier sessions     */
     double last;              /* when the last checkpoint was written        */
-    long since;               /* polls since then                            */
     int stop_done;            /* the checkpoint at the stop signal is written */
     int saved;                /* the run has a checkpoint to go on from      */
     sd_checkpoint_id id;
@@ -64,7 +63,8 @@ enum { SD_CKPT_NONE = 0, SD_CKPT_EVERY, SD_CKPT_STOP, SD_CKPT_ABANDON };
 static int sd_poll_checkpoint(const sd_run_poll *p, int code, double now)
 {
     const sd_ctx *c = p->c;
-    if (!p->state || !c->s->model->checkpoint || p->since == 0) return SD_CKPT_NONE;
+    /* A poll comes after a step (or before the first): every one may save. */
+    if (!p->state || !c->s->model->checkpoint) return SD_CKPT_NONE;
     if (code == SD_ERR_INTERRUPTED) return SD_CKPT_ABANDON;
     if (code != SD_OK) return SD_CKPT_NONE;
     if (sd_stop_signal && !p->stop_done) return SD_CKPT_STOP;
@@ -80,11 +80,11 @@ static void sd_run_checkpoint(sd_run_poll *p, int why)
     sd_ctx *c = p->c;
     const sd_layout *l = c->layout;
     sd_checkpoint_engine e = {p->k, p->before + (sd_now() - p->start), l->n_series,
-                              l->n_times, c->series};
+                              l->n_times, c->series,
+                              (uint64_t)sd_plan_checkpoint_bytes(c->plan)};
     sd_checkpoint_stats st = {0, 0};
     int rc = sd_checkpoint_write(p->path, c->group, &p->id, &e, c->s->model, p->state, &st);
     p->last = sd_now();
-    p->since = 0;
     p->saved |= rc == SD_OK; /* a failure leaves the older one */
     if (why == SD_CKPT_STOP) p->stop_done = 1;
     if (c->grank != 0) return;
@@ -131,7 +131,6 @@ int sd_run_poll_check(sd_run_poll *p)
     }
     if (c->gsize > 1) SD_MPI_FATAL(MPI_Bcast(v, 2, MPI_INT, 0, c->group));
     int code = p->code = v[0];
-    p->since++;
     if (v[1] != SD_CKPT_NONE) sd_run_checkpoint(p, v[1]);
     if (code == SD_ERR_INTERRUPTED) return sd_error(code, "abandoned after a stop signal");
     if (code == SD_ERR_TIMEOUT)
@@ -187,7 +186,7 @@ static int sd_run_restore(sd_ctx *c, sd_run_poll *poll, const sd_paramset *ps,
     if (c->gsize > 1) SD_MPI_FATAL(MPI_Bcast(&exists, 1, MPI_INT, 0, c->group));
     *k0 = 0;
     if (!exists) return SD_OK;
-    sd_checkpoint_engine e = {0, 0, l->n_series, l->n_times, c->series};
+    sd_checkpoint_engine e = {0, 0, l->n_series, l->n_times, c->series, 0};
     int rc = sd_checkpoint_read(poll->path, c->group, &poll->id, &e, m, *state, NULL);
     if (rc == SD_OK) {
         *k0 = (size_t)e.output_index;
@@ -275,7 +274,17 @@ void sd_run_and_write(sd_ctx *c, uint64_t run, uint32_t attempt, sd_report_msg *
     rep->wall = wall;
     rep->status = st;
     rep->code = st == SD_RUN_DONE ? SD_OK : st == SD_RUN_PENDING ? SD_ERR_INTERRUPTED : SD_ERR_MODEL;
-    if (c->grank != 0 || st == SD_RUN_PENDING) return;
+    if (c->grank != 0) return;
+    if (st == SD_RUN_PENDING) {
+        /* Abandoned: no rows, but the attempt counts (the next session
+         * reads it), and the run stays PENDING.  The sweep is stopping
+         * anyway: a failure here only loses that count. */
+        if (sd_results_write_run(c->results, run, NULL, NULL, wall, c->group_id, attempt,
+                                 SD_RUN_PENDING, "") != SD_OK)
+            fprintf(stderr, "sendrift: warning: run %llu: its attempt count was not recorded: %s\n",
+                    (unsigned long long)run, sd_error_message());
+        return;
+    }
     int wrc = sd_results_write_run(c->results, run,
                                    st == SD_RUN_DONE && c->s->output_timeseries ? c->series : NULL,
                                    st == SD_RUN_DONE ? c->summary : NULL, wall, c->group_id,

@@ -194,6 +194,7 @@ int sd_grid_destroy(sd_grid **gp)
 const sd_box *sd_grid_box(const sd_grid *g) { return &g->box; }
 
 MPI_Comm sd_grid_comm(const sd_grid *g) { return g->comm; }
+int sd_grid_rank(const sd_grid *g) { return g->rank; }
 
 void sd_grid_layout(const sd_grid *g, int pdims[3], int coords[3])
 {
@@ -440,27 +441,29 @@ int sd_grid_sum(const sd_grid *g, const double *u, double *sum)
 
 /* ---- Gather -------------------------------------------------------------- */
 
-int sd_grid_gather(const sd_grid *g, const double *u, int root, double *global)
+int sd_grid_gather_elems(const sd_grid *g, const void *uv, size_t elem, int root, void *gv)
 {
+    const char *u = uv;
+    char *global = gv;
     const sd_box *b = &g->box;
-    if (b->nglobal > INT_MAX)
-        return sd_error(SD_ERR_INPUT, "grid gather: %lld cells: more than 2^31 - 1",
-                        (long long)b->nglobal);
+    if ((double)b->nglobal * (double)elem > INT_MAX)
+        return sd_error(SD_ERR_INPUT, "grid gather: %lld cells of %zu bytes: more than 2^31 - 1 "
+                        "bytes", (long long)b->nglobal, elem);
     int P = g->size, rc = SD_OK, mrc;
-    double *send = sd_malloc(sizeof(double) * b->ncells, "gather buffer");
+    char *send = sd_malloc(elem * b->ncells + 1, "gather buffer");
     if (!send) rc = SD_ERR_NOMEM;
     size_t p = 0;
     for (int k = 0; k < b->ln[2] && send; k++)
         for (int j = 0; j < b->ln[1]; j++) {
-            memcpy(send + p, u + sd_box_idx(b, 0, j, k), sizeof(double) * (size_t)b->ln[0]);
-            p += (size_t)b->ln[0];
+            memcpy(send + p, u + elem * (size_t)sd_box_idx(b, 0, j, k), elem * (size_t)b->ln[0]);
+            p += elem * (size_t)b->ln[0];
         }
     int *counts = NULL, *displs = NULL;
-    double *recv = NULL;
+    char *recv = NULL;
     if (g->rank == root) {
         counts = sd_malloc(sizeof(int) * (size_t)P, "gather counts");
         displs = sd_malloc(sizeof(int) * (size_t)P, "gather displacements");
-        recv = sd_malloc(sizeof(double) * (size_t)b->nglobal, "gather buffer");
+        recv = sd_malloc(elem * (size_t)b->nglobal + 1, "gather buffer");
         if (!counts || !displs || !recv) rc = SD_ERR_NOMEM;
     }
     if (rc == SD_OK && g->rank == root) {
@@ -474,17 +477,17 @@ int sd_grid_gather(const sd_grid *g, const double *u, int root, double *global)
             int64_t cnt = 1;
             for (int a = 0; a < 3; a++)
                 cnt *= g->starts[a][c[a] + 1] - g->starts[a][c[a]];
-            counts[r] = (int)cnt;
+            counts[r] = (int)(cnt * (int64_t)elem);
             displs[r] = off;
-            off += (int)cnt;
+            off += counts[r];
         }
     }
     /* A rank that failed above (the root alone, or any rank to allocate)
      * must still take part: agree first. */
     rc = sd_agree(g->comm, rc);
     if (rc == SD_OK) {
-        mrc = MPI_Gatherv(send, (int)b->ncells, MPI_DOUBLE, recv, counts, displs,
-                          MPI_DOUBLE, root, g->comm);
+        mrc = MPI_Gatherv(send, (int)(b->ncells * elem), MPI_BYTE, recv, counts, displs,
+                          MPI_BYTE, root, g->comm);
         if (mrc != MPI_SUCCESS) rc = sd_mpi_fail(mrc, "MPI_Gatherv");
     }
     if (rc == SD_OK && g->rank == root) {
@@ -499,12 +502,12 @@ int sd_grid_gather(const sd_grid *g, const double *u, int root, double *global)
                 lo[a] = g->starts[a][c[a]];
                 ln[a] = g->starts[a][c[a] + 1] - lo[a];
             }
-            const double *src = recv + displs[r];
+            const char *src = recv + displs[r];
             for (int k = 0; k < ln[2]; k++)
                 for (int j = 0; j < ln[1]; j++) {
                     int64_t gi = lo[0] + (int64_t)b->n[0] * ((lo[1] + j) + (int64_t)b->n[1] * (lo[2] + k));
-                    memcpy(global + gi, src, sizeof(double) * (size_t)ln[0]);
-                    src += ln[0];
+                    memcpy(global + elem * (size_t)gi, src, elem * (size_t)ln[0]);
+                    src += elem * (size_t)ln[0];
                 }
         }
     }
@@ -513,4 +516,9 @@ int sd_grid_gather(const sd_grid *g, const double *u, int root, double *global)
     free(displs);
     free(recv);
     return rc;
+}
+
+int sd_grid_gather(const sd_grid *g, const double *u, int root, double *global)
+{
+    return sd_grid_gather_elems(g, u, sizeof(double), root, global);
 }

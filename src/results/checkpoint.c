@@ -1,10 +1,11 @@
 /* sendrift: checkpoints of single runs (see include/sendrift/checkpoint.h).
  *
  * The file is written by the run's group alone, on the group's
- * communicator (MPI-IO; one rank: the POSIX driver): every dataset is
- * created collectively, each rank writes its tile of a lattice array and
- * rank 0 the values that every rank holds alike.  Then rank 0 syncs the
- * file, renames it over the previous checkpoint and syncs the directory.
+ * communicator (MPI-IO): every dataset is created collectively, each rank
+ * writes its tile of a lattice array and rank 0 the values that every rank
+ * holds alike (one rank: the POSIX driver).  Rank 0 first checks that
+ * there is room (see sd_checkpoint_room).  Then rank 0 syncs the file, renames it over the previous checkpoint and
+ * syncs the directory.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include "sendrift/checkpoint.h"
 #include "sendrift/error.h"
 #include "sendrift/mpicheck.h"
+#include "sendrift/results.h"
 #include "sendrift/version.h"
 
 #define SD_G_ENGINE "engine"
@@ -301,6 +303,21 @@ static uint64_t sd_file_bytes(const char *path)
     return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
+/* Is there room for the checkpoint: as large as the last one of this run,
+ * or as the estimate, with a margin?  A full disk is found here, before
+ * HDF5 meets it: HDF5 reports it, but a file whose close failed stays half
+ * torn down, and HDF5 crashes on it when the program ends. */
+static int sd_checkpoint_room(const char *path, const char *tmp, uint64_t expect)
+{
+    uint64_t need = sd_file_bytes(path), avail = sd_results_free_bytes(tmp);
+    if (expect > need) need = expect;
+    need += need / 16 + ((uint64_t)1 << 20);
+    if (avail == UINT64_MAX || avail >= need) return SD_OK;
+    return sd_error(SD_ERR_IO, "%s: No space left on device (a checkpoint needs about %llu "
+                               "bytes, %llu are free)",
+                    tmp, (unsigned long long)need, (unsigned long long)avail);
+}
+
 int sd_checkpoint_write(const char *path, MPI_Comm group, const sd_checkpoint_id *id,
                         const sd_checkpoint_engine *e, const sd_model_class *m, void *state,
                         sd_checkpoint_stats *stats)
@@ -315,7 +332,9 @@ int sd_checkpoint_write(const char *path, MPI_Comm group, const sd_checkpoint_id
         return sd_error(SD_ERR_INTERNAL, "model %s cannot save its state", m->name);
     snprintf(tmp, sizeof tmp, "%s%s", path, SD_CHECKPOINT_TEMP_SUFFIX);
     errno = 0;
-    rc = sd_agree(group, io.rank == 0 ? sd_checkpoint_mkdir(path) : SD_OK);
+    rc = io.rank == 0 ? sd_checkpoint_mkdir(path) : SD_OK;
+    if (rc == SD_OK && io.rank == 0) rc = sd_checkpoint_room(path, tmp, e->expect_bytes);
+    rc = sd_agree(group, rc);
     if (rc != SD_OK) return rc;
     SD_H5TRY(tmp, fapl = sd_checkpoint_fapl(group, io.size), "setting up the checkpoint");
     SD_H5TRY(tmp, io.xfer = sd_checkpoint_xfer(io.size), "setting up the checkpoint");
@@ -346,8 +365,8 @@ done:
     (void)sd_h5_close(io.model);
     (void)sd_h5_close(io.xfer);
     (void)sd_h5_close(fapl);
-    /* The close writes the metadata: its failure (a full disk) is the
-     * checkpoint's. */
+    /* The close writes the metadata: its failure (a disk filled by someone
+     * else since the room check) is the checkpoint's. */
     if (f >= 0 && H5Fclose(f) < 0 && rc == SD_OK) rc = sd_h5_error(tmp, "closing the checkpoint");
     rc = sd_agree(group, rc);
     if (io.rank == 0) {

@@ -21,7 +21,12 @@ static herr_t sd_h5_walk(unsigned n, const H5E_error2_t *e, void *data)
     sd_h5_detail *d = data;
     /* Keep the innermost description that says something. */
     (void)n;
-    if (e->desc && e->desc[0]) snprintf(d->text, sizeof d->text, "%s", e->desc);
+    if (e->desc && e->desc[0]) {
+        snprintf(d->text, sizeof d->text, "%s", e->desc);
+        /* Some descriptions carry a time stamp with its newline: one line. */
+        for (char *q = d->text; *q; q++)
+            if (*q == '\n' || *q == '\r') *q = ' ';
+    }
     return 0;
 }
 

@@ -119,7 +119,7 @@ static int save_restore(const sd_paramset *ps, const result *ref, size_t kc, MPI
         double t_mid = 0.5 * (ref->times[kc - 1] + ref->times[kc]);
         for (size_t k = 0; k < kc && !rc; k++) rc = m->advance(st, ref->times[k]);
         if (!rc) rc = m->advance(st, t_mid);
-        sd_checkpoint_engine e = {kc, 12.5, 3, ref->nt, series};
+        sd_checkpoint_engine e = {kc, 12.5, 3, ref->nt, series, 0};
         sd_checkpoint_stats stats = {0, 0};
         if (!rc) rc = sd_checkpoint_write(path, save, &id, &e, m, st, &stats);
         if (rc) fprintf(stderr, "%s: save: %s\n", what, sd_error_message());
@@ -136,7 +136,7 @@ static int save_restore(const sd_paramset *ps, const result *ref, size_t kc, MPI
         double *rows = calloc(ref->nt * SD_DRIFT_NSERIES, sizeof(double));
         double summary[SD_DRIFT_NSUMMARY];
         double *back = calloc(3 * ref->nt, sizeof(double));
-        sd_checkpoint_engine e = {0, 0, 3, ref->nt, back};
+        sd_checkpoint_engine e = {0, 0, 3, ref->nt, back, 0};
         rc = m->create(ps, &info, load, &st);
         if (!rc) rc = sd_checkpoint_read(path, load, &id, &e, m, st, NULL);
         if (rc) fprintf(stderr, "%s: restore: %s\n", what, sd_error_message());
@@ -248,7 +248,7 @@ static void test_refused(void)
         void *st = NULL;
         double *rows = calloc(ref.nt * SD_DRIFT_NSERIES, sizeof(double));
         double summary[SD_DRIFT_NSUMMARY], back[64];
-        sd_checkpoint_engine e = {0, 0, 3, ref.nt, back};
+        sd_checkpoint_engine e = {0, 0, 3, ref.nt, back, 0};
         CU_ASSERT_FATAL(3 * ref.nt <= 64);
         int rc = m->create(&ps, &info, MPI_COMM_WORLD, &st);
         CU_ASSERT_EQUAL_FATAL(rc, SD_OK);
@@ -307,7 +307,7 @@ static void test_failures(void)
     snprintf(tmp, sizeof tmp, "%s%s", path, SD_CHECKPOINT_TEMP_SUFFIX);
     sd_checkpoint_id id = {"toy", 1, "fedcba9876543210", "0000000000000001", 3};
     double series[2] = {1, 2};
-    sd_checkpoint_engine e = {1, 3.0, 1, 2, series};
+    sd_checkpoint_engine e = {1, 3.0, 1, 2, series, 0};
     toy_state s = {{1, 2, 3, 4, 5, 6, 7, 8}, 8, 0};
     CU_ASSERT_EQUAL_FATAL(sd_checkpoint_write(path, MPI_COMM_WORLD, &id, &e, &toy, &s, NULL),
                           SD_OK);

@@ -1,31 +1,43 @@
 #!/usr/bin/env bash
-# slurm/sweep.sbatch against a real Slurm (Debian's slurm-wlm 22.05): a sweep
-# longer than its allocations survives their time limits.
+# slurm/sweep.sbatch against a real Slurm (Debian's slurm-wlm 22.05): a
+# single run longer than the job's time limit finishes over several
+# allocations, continuing from its checkpoints; a sweep split over a job
+# array survives a stop of one task.
 #
 #  1. installs slurm-wlm and munge when missing (apt-get; needs root: without
 #     it the test is skipped, exit 77);
 #  2. starts munged, slurmctld and slurmd on this machine as a one-node
 #     cluster (start-slurm.sh; everything under a temporary folder);
 #  3. job A: submits slurm/sweep.sbatch as users do, with the default
-#     launcher (srun --mpi=pmix here), --time=1 and --signal=B:USR1@50:
-#     Slurm's time-limit machinery sends USR1 10 to 40 s into each one-minute
-#     allocation, the script stops the sweep and requeues the job; after two
-#     such cuts the test raises the job's time limit so that the third
-#     allocation finishes;
+#     launcher (srun --mpi=pmix here), --time=1 and --signal=B:USR1@50, for
+#     a sweep of ONE drift run of about 115 s on one core (sweeps/requeue.json),
+#     with CHECKPOINT_EVERY=5 and GRACE=20: Slurm's time-limit machinery sends
+#     USR1 0 to 30 s into each one-minute allocation, the run writes a
+#     checkpoint, goes on for the grace period, is abandoned with another
+#     checkpoint, the script requeues the job, and the next allocation
+#     continues the run from its checkpoint.  The time limit is never raised:
+#     the run finishes within one-minute allocations, by its checkpoints
+#     alone (about 45 s of it in each);
 #     job B, at the same time: the same script as a job array of two tasks,
 #     LAUNCHER=mpirun, OUT=b-%a.h5; task 1 alone gets a USR1 through
 #     `scancel --signal=USR1 --batch` (what --signal=B:USR1 sends), is
 #     requeued and finishes; task 0 must not be disturbed;
 #  4. checks: every job COMPLETED (never TIMEOUT) after the expected number
-#     of requeues, which the script's log agrees with; every run DONE; every
-#     run tried once (except runs the log says were abandoned after the
-#     grace period); datasets bit-identical to a reference made with mpirun
-#     directly.
-# Prints the timeline of job A.  About 1.5 to 2.5 minutes on 2 cores.
+#     of requeues, which the script's log agrees with; job A requeued at
+#     least twice, and every allocation after the first continued the run
+#     from its checkpoint (never from t = 0), further each time; every run
+#     DONE; every run tried once (except runs the log says were abandoned
+#     after the grace period); datasets bit-identical to references made
+#     with mpirun directly (job A's: the same run, uninterrupted, started in
+#     the background at the beginning).
+# Prints the timeline of job A.  About 3 minutes on an idle 2-core machine
+# (estimated); 5 to 8.5 minutes measured beside other test suites at a load
+# average of 4 to 10.
 #
 # Environment (as for the e2e tests): SENDRIFT, MPIEXEC, SD_PYTHON,
 # SD_SOURCE_DIR, SD_TMP, and the Open MPI variables for root.  Optional:
-# SD_SLURM_CUTS (time-limit cuts of job A before its limit is raised, 2).
+# SD_SLURM_DEADLINE (seconds after submission by which every job must have
+# ended, 450).
 set -euo pipefail
 if [ "$(id -u)" != 0 ]; then
     echo "SKIP: test_slurm needs root (it installs slurm-wlm and munge and runs their daemons)"
@@ -35,7 +47,7 @@ fi
 source "${SD_SOURCE_DIR:?SD_SOURCE_DIR must name the repository}/tests/e2e/lib.sh"
 HERE="$SD_SOURCE_DIR/tests/slurm"
 SCRIPT="$SD_SOURCE_DIR/slurm/sweep.sbatch"
-CUTS=${SD_SLURM_CUTS:-2}
+DEADLINE=${SD_SLURM_DEADLINE:-450}
 T0=$(date +%s)
 note() { echo "test_slurm: [$(($(date +%s) - T0)) s] $*"; }
 
@@ -72,9 +84,12 @@ fi
 # ---- 2. the cluster --------------------------------------------------------
 # Short path: the daemons' Unix sockets live there.
 SLURM_DIR=$(mktemp -d /tmp/sdslurm.XXXXXX)
+ref_pid=
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
+    # The reference of job A, if it still runs (timeout passes the TERM on).
+    [ -z "$ref_pid" ] || kill "$ref_pid" 2>/dev/null || true
     if [ "$rc" != 0 ]; then
         for f in "$WORK"/job-*.log; do
             [ -s "$f" ] && { echo "--- $f"; cat "$f"; }
@@ -90,6 +105,16 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# The reference of job A: its one run, uninterrupted, with mpirun directly
+# (one worker, as in the job).  It takes as long as the run, so it starts
+# now, beside the cluster and the jobs; in a session of its own, as Slurm's
+# tasks are, so that with the kernel's autogroup scheduling it does not
+# share its CPU with this script's polling of Slurm.
+SWEEP_A="$HERE/sweeps/requeue.json" RUNS_A=1 LOG_A="$WORK/job-a.log"
+# shellcheck disable=SC2086 # MPIEXEC may carry options
+setsid -w timeout 500 $MPIEXEC -n 2 "$SENDRIFT" run "$SWEEP_A" -o "$WORK/ref-a.h5" --quiet \
+    >"$WORK/ref-a.log" 2>&1 &
+ref_pid=$!
 bash "$HERE/start-slurm.sh" "$SLURM_DIR" 8 10 || fail "the cluster did not start"
 # shellcheck source=/dev/null
 source "$SLURM_DIR/env"
@@ -101,9 +126,9 @@ is_final() { case $1 in COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | O
 # rel "YYYY-mm-dd HH:MM:SS": seconds since the jobs were submitted
 rel() { echo $(($(date -d "$1" +%s) - T_SUB)); }
 
-# reference SWEEP OUT: the sweep run directly with mpirun.  The null model's
-# outputs do not depend on the CPU it burns (`work`), so the reference burns
-# none: same design, same results, in a second.
+# reference SWEEP OUT: a null-model sweep run directly with mpirun.  The
+# null model's outputs do not depend on the CPU it burns (`work`), so the
+# reference burns none: same design, same results, in a second.
 reference() {
     sed 's/"work": *[0-9.]*/"work": 0/' "$1" >"$WORK/ref-$(basename "$1")"
     mpi 3 "$SENDRIFT" run "$WORK/ref-$(basename "$1")" -o "$2" --quiet
@@ -136,15 +161,19 @@ print(f"attempts ok: {attempts.size} runs tried once each"
 EOF
 }
 
-# check_log NAME LOG RESTARTS: the script's own account agrees with Slurm's.
+# check_log NAME LOG RESTARTS [LAST]: the script's own account agrees with
+# Slurm's.  LAST=1: the last allocation may have had its warning too (job A:
+# its run may finish within the grace period that follows it).
 check_log() {
-    local name=$1 log=$2 restarts=$3 n
+    local name=$1 log=$2 restarts=$3 last=${4:-0} n
     n=$(grep -c "sweep.sbatch: .*: job [0-9_]*, allocation" "$log" || true)
     [ "$n" = $((restarts + 1)) ] || fail "$name: $n allocations in the log, Slurm counts $restarts restarts"
     n=$(grep -c "sweep.sbatch: .*: job [0-9_]* requeued$" "$log" || true)
     [ "$n" = "$restarts" ] || fail "$name: $n requeues in the log, Slurm counts $restarts restarts"
     n=$(grep -c "SIGUSR1 received (time limit near): forwarding it" "$log" || true)
-    [ "$n" = "$restarts" ] || fail "$name: $n forwarded signals in the log, wanted $restarts"
+    if [ "$n" -lt "$restarts" ] || [ "$n" -gt $((restarts + last)) ]; then
+        fail "$name: $n forwarded signals in the log, wanted $restarts$([ "$last" = 0 ] || echo " or $((restarts + 1))")"
+    fi
     ! grep -q "requeueing anyway" "$log" || fail "$name: the launcher did not exit 75 after the signal"
     grep -q "sweep finished: every run done" "$log" || fail "$name: no 'sweep finished' in the log"
     ! grep -q "scontrol requeue failed" "$log" || fail "$name: scontrol requeue failed"
@@ -152,44 +181,57 @@ check_log() {
 
 # ---- 3. the jobs, all at once ------------------------------------------------
 # Job A: srun --mpi=pmix (the script's default here), cut by Slurm's time
-# limit.  One worker (2 tasks), so that the sweep outlasts the first warning
-# while using one core.  Job B: an array of two tasks, mpirun inside the
+# limit again and again.  One worker (2 tasks) for its one run, which
+# continues from its checkpoint in every allocation after the first; a
+# checkpoint every 5 s of the run (CHECKPOINT_EVERY), and one at each
+# warning.  GRACE=20: the run goes on 20 s after the warning, then is
+# abandoned with a checkpoint, and the job requeued.  Slurm checks time
+# limits every 30 s and sends a one-minute job's --signal=B:USR1@50 at its
+# first check, 0 to 30 s into the allocation (measured: 54 s before the
+# limit at the earliest), so the grace period ends 10 s before the limit at
+# the latest.  A requeued job starts 11 to 14 s after its requeue: with
+# GRACE=20 that is just after the next check, and its warning comes one
+# check later, 23 to 28 s into the allocation: a one-minute cycle that gives
+# the run about 45 s.  A short GRACE (5 s) makes half-minute cycles of
+# which the run gets 15 s; one of 16 to 19 s would start allocations just
+# before a check.  MAX_RESTARTS stops a job that would loop without
+# progress.  Job B: an array of two tasks, mpirun inside the
 # allocation, 2 workers each; task 1 alone is stopped once through scancel
 # (a requeue must not touch task 0).  The node declares 8 CPUs: all fit.
 # Tasks are asked per node, overriding the script's --ntasks-per-node, as
 # users do (a --ntasks would be refused beside the script's 32 per node on
 # this node of 8 CPUs).
-SWEEP_A="$HERE/sweeps/requeue.json" RUNS_A=100 LOG_A="$WORK/job-a.log"
 SWEEP_B="$HERE/sweeps/short.json" RUNS_B=120 RUNS_B_TASK=60
-reference "$SWEEP_A" "$WORK/ref-a.h5"
 reference "$SWEEP_B" "$WORK/ref-b.h5"
 # The script's #SBATCH lines hold (--requeue, --open-mode=append); these
 # options override the others for a one-node test cluster.  Its knobs come
 # through the environment (sbatch's default --export=ALL), as SENDRIFT does.
 T_SUB=$(date +%s)
-job_a=$(SWEEP="$SWEEP_A" OUT="$WORK/a.h5" GRACE=15 \
+job_a=$(SWEEP="$SWEEP_A" OUT="$WORK/a.h5" GRACE=20 CHECKPOINT_EVERY=5 MAX_RESTARTS=15 \
     sbatch --parsable --job-name=sd-timelimit --ntasks-per-node=2 --time=1 --signal=B:USR1@50 \
     --output="$LOG_A" --chdir="$WORK" "$SCRIPT") || fail "sbatch refused the script"
-note "job A ($job_a): $RUNS_A runs, default launcher, --time=1 --signal=B:USR1@50, GRACE=15"
+note "job A ($job_a): $RUNS_A run longer than its time limit, default launcher, --time=1 --signal=B:USR1@50, GRACE=20, CHECKPOINT_EVERY=5"
 job_b=$(SWEEP="$SWEEP_B" OUT="$WORK/b-%a.h5" GRACE=15 LAUNCHER=mpirun MPIRUN="$MPIEXEC" \
     SENDRIFT_ARGS="--progress-interval 1 --shard %a/2" \
     sbatch --parsable --job-name=sd-array --array=0-1 --ntasks-per-node=3 --time=5 --signal=B:USR1@50 \
     --output="$WORK/job-b-%a.log" --chdir="$WORK" "$SCRIPT") || fail "sbatch refused the script"
 note "job B ($job_b, array 0-1): $RUNS_B runs in 2 shards (--shard %a/2), LAUNCHER=mpirun MPIRUN=\"$MPIEXEC\", --time=5"
 
-raised=0 signalled=0 state_a='' state_b0='' state_b1=''
-deadline=$((SECONDS + 400))
+signalled=0 state_a='' state_b0='' state_b1='' seen_a=0 finished=0
+deadline=$((SECONDS + DEADLINE))
 while [ $SECONDS -lt $deadline ]; do
     state_a=$(job_field "$job_a" JobState)
     state_b0=$(job_field "${job_b}_0" JobState)
     state_b1=$(job_field "${job_b}_1" JobState)
-    is_final "$state_a" && is_final "$state_b0" && is_final "$state_b1" && break
-    # A: after enough cuts, let the next allocation finish the sweep.
-    restarts=$(job_field "$job_a" Restarts)
-    if [ "$raised" = 0 ] && [ "${restarts:-0}" -ge "$CUTS" ]; then
-        scontrol update JobId="$job_a" TimeLimit=10 || fail "cannot raise the time limit of job $job_a"
-        raised=1
-        note "job A: $restarts restarts; its time limit raised to 10 min ($state_a)"
+    if is_final "$state_a" && is_final "$state_b0" && is_final "$state_b1"; then
+        finished=1
+        break
+    fi
+    # A: say when each allocation starts (a line of the log per allocation).
+    n=$(grep -c "sweep.sbatch: .*: job [0-9_]*, allocation" "$LOG_A" 2>/dev/null || true)
+    if [ "${n:-0}" -gt "$seen_a" ]; then
+        seen_a=$n
+        note "job A: allocation $n started"
     fi
     # B: once task 1 has finished 10 of its runs (its progress lines say so),
     # USR1 to its batch shell, the way --signal=B:USR1 sends it.
@@ -198,8 +240,11 @@ while [ $SECONDS -lt $deadline ]; do
         signalled=1
         note "job B: USR1 sent to the batch shell of task 1 (scancel --signal=USR1 --batch ${job_b}_1)"
     fi
-    sleep 0.5
+    sleep 1
 done
+[ "$finished" = 1 ] \
+    || fail "the jobs have not ended $DEADLINE s after submission: A '$state_a' after" \
+        "$(job_field "$job_a" Restarts) restarts, B '$state_b0' and '$state_b1'"
 restarts_a=$(job_field "$job_a" Restarts)
 restarts_b0=$(job_field "${job_b}_0" Restarts)
 restarts_b1=$(job_field "${job_b}_1" Restarts)
@@ -208,10 +253,37 @@ note "job B, task 0: $state_b0 after $restarts_b0 restarts; task 1: $state_b1 af
 
 # ---- 4. checks --------------------------------------------------------------
 [ "$state_a" = COMPLETED ] || fail "job A: '$state_a', wanted COMPLETED (log: $LOG_A)"
-[ "${restarts_a:-0}" -ge 1 ] \
-    || fail "job A finished in its first allocation: the sweep is too short to be cut by the time limit"
-check_log A "$LOG_A" "$restarts_a"
+[ "${restarts_a:-0}" -ge 2 ] \
+    || fail "job A finished after $restarts_a requeues, wanted at least 2: its run is too short" \
+        "for this machine to need several allocations (lengthen the run of $SWEEP_A)"
+check_log A "$LOG_A" "$restarts_a" 1
+rc=0
+wait "$ref_pid" || rc=$?
+ref_pid=
+[ "$rc" = 0 ] || { cat "$WORK/ref-a.log" >&2; fail "the reference of job A failed (exit status $rc)"; }
 check_results A "$LOG_A" "$WORK/a.h5" "$WORK/ref-a.h5" "$RUNS_A"
+# Every allocation after the first continued the run from its checkpoint,
+# further on each time; none started it over.
+! grep -E "^sendrift: run 0: checkpoint .* (refused|unreadable)|the run starts from t = 0" "$LOG_A" \
+    || fail "job A: a checkpoint was refused or unreadable: the run started over"
+! grep "^sendrift: run 0: checkpoint failed" "$LOG_A" || fail "job A: a checkpoint write failed"
+n=$(grep -c "^sendrift: run 0: checkpoint written at the stop signal" "$LOG_A" || true)
+[ "$n" -ge "$restarts_a" ] || fail "job A: $n checkpoints at the warning, for $restarts_a requeues"
+n=$(grep -c "^sendrift: resuming .*a\.h5: 0 runs done and 0 failed before; 1 to run (1 from checkpoints)" "$LOG_A" || true)
+[ "$n" = "$restarts_a" ] \
+    || fail "job A: $n allocations resumed the run from a checkpoint, wanted $restarts_a (one per requeue)"
+sed -n 's|^sendrift: run 0: continuing from its checkpoint .*/a\.h5\.ckpt/run_0\.h5 (\([0-9.e+-]*\) s of run time, output \([0-9]*\) of \([0-9]*\))$|\1 \2 \3|p' \
+    "$LOG_A" >"$WORK/continued-a"
+awk -v want="$restarts_a" '
+    { n++
+      if ($1 <= 0) { print "FAIL: allocation " n + 1 ": continued from " $1 " s of run time"; bad = 1 }
+      if (n > 1 && $1 <= s) { print "FAIL: allocation " n + 1 ": continued from " $1 " s of run time, after " s; bad = 1 }
+      if (n > 1 && $2 < k) { print "FAIL: allocation " n + 1 ": continued from output " $2 ", after " k; bad = 1 }
+      s = $1; k = $2 }
+    END { if (n != want) { print "FAIL: " n " continuations from the checkpoint, wanted " want; bad = 1 }
+          exit bad }' "$WORK/continued-a" >&2 \
+    || fail "job A: the allocations did not continue the run from its checkpoints (log: $LOG_A)"
+[ ! -e "$WORK/a.h5.ckpt" ] || fail "job A: the checkpoint directory $WORK/a.h5.ckpt is left after the sweep"
 grep -q "running: srun --mpi=pmix -n 2" "$LOG_A" || fail "job A did not use srun --mpi=pmix"
 # Under srun, the ranks' node is found (MPI_COMM_TYPE_SHARED) and logged.
 grep -q "^sendrift: placement: 2 ranks on 1 node, 1 worker group of 1 rank, 0 idle ranks$" "$LOG_A" \
@@ -253,7 +325,8 @@ sed -n 's/^sweep\.sbatch: \([0-9-]* [0-9:]*\): \(.*\)$/\1|\2/p' "$LOG_A" | while
         "sweep finished"*) echo "  t=$t: sweep finished" ;;
     esac
 done
-grep -E "^sendrift: (resuming|stopped by|wrote)" "$LOG_A" | sed 's/^/  /' || true
+grep -E "^sendrift: (run 0: continuing|wrote)" "$LOG_A" \
+    | sed -e "s|$WORK/||g" -e 's/^/  /' || true
 
 note "done"
 echo "1 passed, 0 failed"

@@ -390,6 +390,7 @@ static void test_ev_share(void)
                           SD_OK);
     CU_ASSERT(isnan(r.summary[SD_DRIFT_EV_SHARE]));
     CU_ASSERT(isnan(r.summary[SD_DRIFT_DRIFT_SPEED])); /* no focus */
+    CU_ASSERT_EQUAL(r.summary[SD_DRIFT_DRIFT_SPEED_STATUS], 3.0);
     CU_ASSERT(isnan(r.rows[SD_DRIFT_FRONT_RADIUS]));
     result_free(&r);
 }
@@ -801,11 +802,14 @@ static void test_summaries(void)
     memset(&p, 0, sizeof p);
     double times[4] = {0, 1, 2, 3}, rows[4 * NS];
     for (int k = 0; k < 4 * NS; k++) rows[k] = 0;
-    double fs[4] = {0.1, 0.3, 0.2, 0.4}, F[4] = {0.9, 0.6, 0.4, 0.3}, R[4] = {10, NAN, 30, 50};
+    double fs[4] = {0.1, 0.3, 0.2, 0.4}, F[4] = {0.9, 0.6, 0.4, 0.3}, R[4] = {10, 15, 30, 50};
+    double wall[4] = {0, 0, 0, 1};
     for (int k = 0; k < 4; k++) {
         rows[k * NS + SD_DRIFT_FRAC_SENESCENT] = fs[k];
         rows[k * NS + SD_DRIFT_FUNCTION_F] = F[k];
-        rows[k * NS + SD_DRIFT_FRONT_RADIUS] = R[k];
+        rows[k * NS + SD_DRIFT_FOCUS_RADIUS] = R[k];
+        rows[k * NS + SD_DRIFT_FOCUS_WALL] = wall[k];
+        rows[k * NS + SD_DRIFT_FRONT_RADIUS] = 1e9; /* not what drift_speed reads */
     }
     int64_t tot[SD_DRIFT_NEVENTS] = {30, 10, 40, 20, 0, 0, 0};
     double s[SD_DRIFT_NSUMMARY];
@@ -813,16 +817,169 @@ static void test_summaries(void)
     CU_ASSERT_EQUAL(s[SD_DRIFT_PEAK_FRAC_SENESCENT], 0.4);
     CU_ASSERT(fabs(s[SD_DRIFT_AUC_FRAC_SENESCENT] - (0.2 + 0.25 + 0.3)) < 1e-15);
     CU_ASSERT(fabs(s[SD_DRIFT_TIME_F_BELOW_HALF] - 1.5) < 1e-15);
-    /* Points (0, 10), (2, 30), (3, 50): slope 60 / (14 / 3) = 90 / 7. */
-    CU_ASSERT(fabs(s[SD_DRIFT_DRIFT_SPEED] - 90.0 / 7) < 1e-13);
+    /* The window ends where the focus cluster meets a wall: points (0, 10),
+     * (1, 15), (2, 30): slope 10. */
+    CU_ASSERT(fabs(s[SD_DRIFT_DRIFT_SPEED] - 10.0) < 1e-13);
+    CU_ASSERT_EQUAL(s[SD_DRIFT_DRIFT_SPEED_POINTS], 3.0);
+    CU_ASSERT_EQUAL(s[SD_DRIFT_DRIFT_SPEED_STATUS], 1.0); /* up to a wall */
     CU_ASSERT_EQUAL(s[SD_DRIFT_EV_SHARE], 0.4);
     CU_ASSERT_EQUAL(s[SD_DRIFT_FINAL_F], 0.3);
     F[1] = 0.5;
     rows[NS + SD_DRIFT_FUNCTION_F] = 0.7;
     rows[2 * NS + SD_DRIFT_FUNCTION_F] = 0.6;
     rows[3 * NS + SD_DRIFT_FUNCTION_F] = 0.5;
+    /* The focus cluster gone at t = 2: two points are too few. */
+    rows[2 * NS + SD_DRIFT_FOCUS_RADIUS] = 0;
     sd_drift_summarize_rows(&p, 4, times, rows, tot, s);
     CU_ASSERT(isnan(s[SD_DRIFT_TIME_F_BELOW_HALF])); /* 0.5 is not below 0.5 */
+    CU_ASSERT(isnan(s[SD_DRIFT_DRIFT_SPEED]));
+    CU_ASSERT_EQUAL(s[SD_DRIFT_DRIFT_SPEED_POINTS], 2.0);
+    CU_ASSERT_EQUAL(s[SD_DRIFT_DRIFT_SPEED_STATUS], 5.0); /* gone after 2 times */
+    /* Never at a wall, never gone: the whole run. */
+    for (int k = 0; k < 4; k++) {
+        rows[k * NS + SD_DRIFT_FOCUS_RADIUS] = 10.0 + 5 * k;
+        rows[k * NS + SD_DRIFT_FOCUS_WALL] = 0;
+    }
+    sd_drift_summarize_rows(&p, 4, times, rows, tot, s);
+    CU_ASSERT(fabs(s[SD_DRIFT_DRIFT_SPEED] - 5.0) < 1e-13);
+    CU_ASSERT_EQUAL(s[SD_DRIFT_DRIFT_SPEED_STATUS], 0.0);
+    /* At a wall from the start. */
+    rows[SD_DRIFT_FOCUS_WALL] = 1;
+    sd_drift_summarize_rows(&p, 4, times, rows, tot, s);
+    CU_ASSERT(isnan(s[SD_DRIFT_DRIFT_SPEED]));
+    CU_ASSERT_EQUAL(s[SD_DRIFT_DRIFT_SPEED_STATUS], 4.0);
+}
+
+/* ---- Clusters --------------------------------------------------------------------------- */
+
+/* A whole lattice for sd_drift_clusters. */
+static sd_box cl_box(int dim, int nx, int ny, int nz, int px)
+{
+    sd_box b;
+    memset(&b, 0, sizeof b);
+    b.dim = dim;
+    b.n[0] = nx;
+    b.n[1] = ny;
+    b.n[2] = dim == 3 ? nz : 1;
+    b.periodic[0] = px;
+    b.nglobal = (int64_t)nx * ny * b.n[2];
+    b.dx = 10;
+    return b;
+}
+
+#define CL(q) (out[(q) - SD_DRIFT_FOCUS_RADIUS])
+
+/* Clusters set by hand: a focus disk, a 2 x 2 blob in a corner and a lone
+ * site; the same disk touching a wall; clusters joined across a periodic
+ * boundary; stripes for the pair correlation; a cube in 3-D. */
+static void test_clusters(void)
+{
+    sd_drift_params p;
+    memset(&p, 0, sizeof p);
+    p.dx = 10;
+    p.focus_radius = 30;
+    double out[SD_DRIFT_NSERIES];
+    uint8_t k[20 * 16];
+    sd_box b = cl_box(2, 20, 16, 1, 0);
+    /* The focus: sites whose centre is within 3 dx of the centre (10, 8). */
+    memset(k, SD_DRIFT_NORMAL, sizeof k);
+    long A = 0;
+    double rmax = 0;
+    for (int j = 0; j < 16; j++)
+        for (int i = 0; i < 20; i++) {
+            double x = i + 0.5 - 10, y = j + 0.5 - 8, r = sqrt(x * x + y * y);
+            if (r <= 3) {
+                k[i + 20 * j] = SD_DRIFT_SENESCENT;
+                A++;
+                if (r > rmax) rmax = r;
+            }
+        }
+    CU_ASSERT_EQUAL(A, 32); /* 4 x 4 + 4 x 4 edge sites: by hand */
+    k[0] = k[1] = k[20] = k[21] = SD_DRIFT_SENESCENT; /* the corner blob */
+    k[15 + 20 * 12] = SD_DRIFT_SENESCENT;            /* a lone site */
+    k[5 + 20 * 12] = SD_DRIFT_EMPTY;
+    CU_ASSERT_EQUAL_FATAL(sd_drift_clusters(&b, &p, k, out), SD_OK);
+    CU_ASSERT(fabs(CL(SD_DRIFT_FOCUS_RADIUS) - sqrt(32 / 3.14159265358979323846) * 10) < 1e-12);
+    CU_ASSERT(fabs(CL(SD_DRIFT_FOCUS_EXTENT) - rmax * 10) < 1e-12);
+    CU_ASSERT(fabs(rmax - sqrt(2.5 * 2.5 + 1.5 * 1.5)) < 1e-15);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_FOCUS_WALL), 0.0);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_NUCLEATED_CLUSTERS), 2.0);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_NUCLEATED_FRAC), 5.0 / 320);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_CLUSTERS), 3.0);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_CLUSTER_MEAN), 37.0 / 3);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_CLUSTER_MAX), 32.0);
+    /* Empty sites of a lesion join the focus cluster: a path of 5 empty
+     * sites from (13, 9) to (15, 11) brings the lone site into it (38 sites),
+     * which is then no longer nucleated, though still a senescent cluster of
+     * its own. */
+    static const int path[5][2] = {{13, 9}, {14, 9}, {15, 9}, {15, 10}, {15, 11}};
+    for (int q = 0; q < 5; q++) k[path[q][0] + 20 * path[q][1]] = SD_DRIFT_EMPTY;
+    CU_ASSERT_EQUAL_FATAL(sd_drift_clusters(&b, &p, k, out), SD_OK);
+    CU_ASSERT(fabs(CL(SD_DRIFT_FOCUS_RADIUS) - sqrt(38 / 3.14159265358979323846) * 10) < 1e-12);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_NUCLEATED_CLUSTERS), 1.0);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_NUCLEATED_FRAC), 4.0 / 320);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_CLUSTERS), 3.0);
+    CU_ASSERT(fabs(CL(SD_DRIFT_FOCUS_EXTENT) - sqrt(5.5 * 5.5 + 4.5 * 4.5) * 10) < 1e-12);
+    for (int q = 0; q < 5; q++) k[path[q][0] + 20 * path[q][1]] = SD_DRIFT_NORMAL;
+    /* A bridge from the focus to the blob: one cluster, touching the walls. */
+    for (int i = 1; i < 10; i++) k[i + 20 * 1] = SD_DRIFT_SENESCENT;
+    for (int j = 1; j < 8; j++) k[9 + 20 * j] = SD_DRIFT_SENESCENT;
+    CU_ASSERT_EQUAL_FATAL(sd_drift_clusters(&b, &p, k, out), SD_OK);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_FOCUS_WALL), 1.0);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_CLUSTERS), 2.0);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_NUCLEATED_CLUSTERS), 1.0);
+    CU_ASSERT(fabs(CL(SD_DRIFT_FOCUS_EXTENT) - sqrt(9.5 * 9.5 + 7.5 * 7.5) * 10) < 1e-12);
+    /* Without a focus: every cluster is nucleated, the focus outputs NaN. */
+    p.focus_radius = 0;
+    CU_ASSERT_EQUAL_FATAL(sd_drift_clusters(&b, &p, k, out), SD_OK);
+    CU_ASSERT(isnan(CL(SD_DRIFT_FOCUS_RADIUS)) && isnan(CL(SD_DRIFT_FOCUS_WALL)));
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_NUCLEATED_CLUSTERS), 2.0);
+    /* Across x: sites (0, 5) and (19, 5) are neighbours on a periodic axis. */
+    memset(k, SD_DRIFT_NORMAL, sizeof k);
+    k[20 * 5] = k[19 + 20 * 5] = SD_DRIFT_SENESCENT;
+    CU_ASSERT_EQUAL_FATAL(sd_drift_clusters(&b, &p, k, out), SD_OK);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_CLUSTERS), 2.0);
+    sd_box bp = cl_box(2, 20, 16, 1, 1);
+    CU_ASSERT_EQUAL_FATAL(sd_drift_clusters(&bp, &p, k, out), SD_OK);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_CLUSTERS), 1.0);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_CLUSTER_MAX), 2.0);
+    /* Stripes: senescent on even x, f = 1/2.  Lag 1: no pair along x, half
+     * of the 20 x 15 along y: 150 / 604 of pairs, / f^2.  Even lags L: half
+     * the pairs along both axes: 2.  Lag 16: along x only (16 x 4 pairs).
+     * Lag 32: no pair on a 20 x 16 lattice with walls. */
+    for (int j = 0; j < 16; j++)
+        for (int i = 0; i < 20; i++) k[i + 20 * j] = i % 2 ? SD_DRIFT_NORMAL : SD_DRIFT_SENESCENT;
+    CU_ASSERT_EQUAL_FATAL(sd_drift_clusters(&b, &p, k, out), SD_OK);
+    CU_ASSERT(fabs(CL(SD_DRIFT_PCF_1) - 600.0 / 604) < 1e-15);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_PCF_2), 2.0);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_PCF_4), 2.0);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_PCF_8), 2.0);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_PCF_16), 2.0);
+    CU_ASSERT(isnan(CL(SD_DRIFT_PCF_32)));
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_CLUSTERS), 10.0);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_CLUSTER_MEAN), 16.0);
+    /* Periodic x: lag 1 pairs along x wrap too: 150 / (320 + 300). */
+    CU_ASSERT_EQUAL_FATAL(sd_drift_clusters(&bp, &p, k, out), SD_OK);
+    CU_ASSERT(fabs(CL(SD_DRIFT_PCF_1) - 600.0 / 620) < 1e-15);
+    /* 3-D: a 3 x 3 x 3 cube at the centre of 10^3, focus 10 um. */
+    static uint8_t k3[1000];
+    sd_box b3 = cl_box(3, 10, 10, 10, 0);
+    memset(k3, SD_DRIFT_NORMAL, sizeof k3);
+    for (int z = 4; z < 7; z++)
+        for (int y = 4; y < 7; y++)
+            for (int x = 4; x < 7; x++) k3[x + 10 * (y + 10 * z)] = SD_DRIFT_SENESCENT;
+    p.focus_radius = 10;
+    CU_ASSERT_EQUAL_FATAL(sd_drift_clusters(&b3, &p, k3, out), SD_OK);
+    CU_ASSERT(fabs(CL(SD_DRIFT_FOCUS_RADIUS) - cbrt(81 / (4 * 3.14159265358979323846)) * 10) <
+              1e-12);
+    CU_ASSERT(fabs(CL(SD_DRIFT_FOCUS_EXTENT) - sqrt(3 * 1.5 * 1.5) * 10) < 1e-12);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_CLUSTERS), 1.0);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_NUCLEATED_CLUSTERS), 0.0);
+    /* The focus gone: radius 0, the drift speed's window ends there. */
+    memset(k3, SD_DRIFT_NORMAL, sizeof k3);
+    CU_ASSERT_EQUAL_FATAL(sd_drift_clusters(&b3, &p, k3, out), SD_OK);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_FOCUS_RADIUS), 0.0);
+    CU_ASSERT(isnan(CL(SD_DRIFT_CLUSTER_MEAN)) && isnan(CL(SD_DRIFT_PCF_1)));
 }
 
 /* ---- Mean field ------------------------------------------------------------------------ */
@@ -936,6 +1093,7 @@ static const sd_test tests[] = {
     {"exact observation of the initial state", test_initial_observation},
     {"function index F of every tissue", test_function_index},
     {"summaries", test_summaries},
+    {"clusters, focus cluster, nucleation, pair correlation", test_clusters},
     {"mean field (k_S = k_E = 0)", test_mean_field},
     SD_TEST_END};
 
