@@ -269,7 +269,10 @@ static int sd_export_rows(sd_export_ctx *x, sd_table *t, uint64_t row0, uint64_t
         sd_table_u64(t, x->replicate[i]);
         sd_table_str(t, sd_status_names[st]);
         sd_table_u64(t, x->runs.attempts[i]);
-        sd_table_num(t, x->runs.wall_seconds[i]);
+        /* A run not DONE has no values yet, whatever the file holds: a run
+         * being written (its status comes last) or one abandoned (its wall
+         * time so far). */
+        sd_table_num(t, st == SD_RUN_PENDING ? NAN : x->runs.wall_seconds[i]);
         for (size_t k = 0; k < x->np; k++) {
             double v = x->params[i * x->np + k];
             const sd_shard_param *p = &x->par[k];
@@ -285,7 +288,7 @@ static int sd_export_rows(sd_export_ctx *x, sd_table *t, uint64_t row0, uint64_t
             sd_table_str(t, p->choices[(size_t)v]);
         }
         for (size_t k = 0; k < x->outputs->n_summary; k++)
-            sd_table_num(t, x->summary[k * SD_EXPORT_BLOCK + i]);
+            sd_table_num(t, st == SD_RUN_DONE ? x->summary[k * SD_EXPORT_BLOCK + i] : NAN);
         char *msg = x->runs.message + i * SD_RUN_MESSAGE_LEN;
         msg[SD_RUN_MESSAGE_LEN - 1] = '\0';
         sd_table_str(t, msg);
