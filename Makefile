@@ -73,7 +73,10 @@ bench-compare: build
 # The C tests again under AddressSanitizer + UBSan.  LeakSanitizer is on for
 # the unit and MPI tests (Open MPI's own allocations suppressed:
 # tests/lsan.supp); the end-to-end tests start sendrift as an MPI singleton,
-# under which LeakSanitizer's tracer crashes, so they run without it.
+# under which LeakSanitizer's tracer crashes, so they run without it.  Left
+# out of that pass: the tests of what other programs read (netCDF readers,
+# ParaView, the Python analysis), whose sendrift runs are the same paths the
+# other end-to-end tests take; they keep CI within its time (docs/faults.md).
 ASAN_ENV = OMPI_MCA_mca_base_component_disable_dlclose=1 \
            PMIX_MCA_mca_base_component_disable_dlclose=1 \
            LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
@@ -84,7 +87,8 @@ asan: deps
 	cd $(BUILD)-asan && $(ASAN_ENV) ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 900 -LE "analysis|slurm|e2e"
 	cd $(BUILD)-asan && $(ASAN_ENV) ASAN_OPTIONS=detect_leaks=0 \
-	  ctest --output-on-failure -j $(JOBS) --timeout 900 -L e2e
+	  ctest --output-on-failure -j $(JOBS) --timeout 900 -L e2e \
+	  -E "e2e\.test_(netcdf|xdmf_vtk|analysis)$$"
 
 # Every target built warning-free, warnings as errors, with gcc and clang at
 # -O2 (RelWithDebInfo) and -O3 (Release): what users' compilers see.  The
