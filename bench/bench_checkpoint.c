@@ -108,23 +108,6 @@ static double loadavg(void)
     return load;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(const double *x, int n)
-{
-    double *y = malloc(sizeof(double) * (size_t)n);
-    if (!y) die("no memory");
-    memcpy(y, x, sizeof(double) * (size_t)n);
-    qsort(y, (size_t)n, sizeof(double), cmp_double);
-    double m = n % 2 ? y[n / 2] : 0.5 * (y[n / 2 - 1] + y[n / 2]);
-    free(y);
-    return m;
-}
-
 static void put_list(const char *tag, const char *key, const double *x, int n)
 {
     if (rank) return;
@@ -299,7 +282,7 @@ static double disk_same_size(const char *dir, size_t bytes, int n, double *all)
             if (unlink(path)) die_errno("unlink", path);
         }
         free(buf);
-        t = median(all, n);
+        t = sd_bench_median(all, n);
     }
     sleepy_barrier();
     MPI_Bcast(&t, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
@@ -458,8 +441,8 @@ static void run_case(int dim, int n, bench_opts *o, case_result *r)
         ts[k] = tmax(MPI_Wtime() - t0, MPI_COMM_WORLD);
         tsc[k] = tmax(c1 - c0, MPI_COMM_WORLD);
     }
-    r->step_s = median(ts, o->steps);
-    r->step_cpu_s = median(tsc, o->steps);
+    r->step_s = sd_bench_median(ts, o->steps);
+    r->step_cpu_s = sd_bench_median(tsc, o->steps);
     if (step % spo == 0) die("the checkpoint step is an output time: change --warm / --steps");
 
     /* What the sweep keeps of the run: the rows of the outputs done. */
@@ -502,9 +485,9 @@ static void run_case(int dim, int n, bench_opts *o, case_result *r)
     }
     /* The size (rank 0's figure: the others get 0). */
     MPI_Bcast(&r->bytes, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-    r->write_s = median(tw, o->writes);
-    r->write_cpu_s = median(twc, o->writes);
-    r->write_api_s = median(twa, o->writes);
+    r->write_s = sd_bench_median(tw, o->writes);
+    r->write_cpu_s = sd_bench_median(twc, o->writes);
+    r->write_api_s = sd_bench_median(twa, o->writes);
     double file_bytes = 0;
     if (rank == 0) {
         struct stat sb;
@@ -557,9 +540,9 @@ static void run_case(int dim, int n, bench_opts *o, case_result *r)
         } else
             r->read_warm_s = t;
     }
-    r->read_s = median(tr, o->reads);
-    r->read_api_s = median(tra, o->reads);
-    r->restart_create_s = median(tcr, o->reads + 1);
+    r->read_s = sd_bench_median(tr, o->reads);
+    r->read_api_s = sd_bench_median(tra, o->reads);
+    r->restart_create_s = sd_bench_median(tcr, o->reads + 1);
 
     /* The check: both runs past the next output time, rows bit for bit. */
     long until = (step / spo + 1) * spo + 2;

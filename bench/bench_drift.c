@@ -239,12 +239,6 @@ typedef struct {
     int pdims[3];
 } phase_result;
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static void phases_run(const bench_case *c, const model_result *mr, phase_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -402,7 +396,7 @@ static void phases_run(const bench_case *c, const model_result *mr, phase_result
                 sd_fields_total_cycles(fs) - c0, r->cycles_S + r->cycles_E);
     MPI_Allreduce(ph, r->ph, PH_N, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
     /* Spread of the per-step times (rank 0). */
-    qsort(tstep, (size_t)p.steps_total, sizeof(double), cmp_double);
+    qsort(tstep, (size_t)p.steps_total, sizeof(double), sd_bench_cmp_double);
     if (p.steps_total > 0) {
         r->step_min = tstep[0];
         r->step_med = tstep[p.steps_total / 2];
@@ -488,17 +482,6 @@ static double bytes_field_cycle(const phase_result *r, const sd_fields_opts *o,
 }
 
 /* ---- One case ---------------------------------------------------------------------- */
-
-static double median(const double *x, int n)
-{
-    double *y = malloc(sizeof(double) * (size_t)n);
-    if (!y) die("no memory");
-    memcpy(y, x, sizeof(double) * (size_t)n);
-    qsort(y, (size_t)n, sizeof(double), cmp_double);
-    double m = n % 2 ? y[n / 2] : 0.5 * (y[n / 2 - 1] + y[n / 2]);
-    free(y);
-    return m;
-}
 
 static void put_list(const char *tag, const char *key, const double *x, int n)
 {
@@ -586,7 +569,7 @@ static void run_case(const bench_case *c, int reps, int phases, int speedup, siz
     sd_bench_put(tag, "model.advance_s", "%.4f", tbest);
     sd_bench_put(tag, "model.advance_s_worst", "%.4f", tworst);
     sd_bench_put(tag, "model.advance_s_mean", "%.4f", tsum / reps);
-    sd_bench_put(tag, "model.advance_s_median", "%.4f", median(tall, reps));
+    sd_bench_put(tag, "model.advance_s_median", "%.4f", sd_bench_median(tall, reps));
     put_list(tag, "model.advance_s_all", tall, reps);
     sd_bench_put(tag, "model.advance_cpu_s", "%.4f", cbest);
     sd_bench_put(tag, "model.cpu_over_wall", "%.3f", cof);
@@ -605,7 +588,7 @@ static void run_case(const bench_case *c, int reps, int phases, int speedup, siz
             if (rr < rmin) rmin = rr;
             if (rr > rmax) rmax = rr;
         }
-        double m1 = median(t1, reps), mP = median(tall, reps);
+        double m1 = sd_bench_median(t1, reps), mP = sd_bench_median(tall, reps);
         put_list(tag, "p1.advance_s_all", t1, reps);
         sd_bench_put(tag, "p1.advance_s", "%.4f", b1);
         sd_bench_put(tag, "p1.advance_s_median", "%.4f", m1);

@@ -10,6 +10,27 @@
 
 /* A "tag.key = value" line of a benchmark's machine-readable output,
  * printed by rank 0 of MPI_COMM_WORLD only (bench/compare.sh reads them). */
+/* qsort order of doubles, and the median of n values (x is left as it is). */
+static inline int sd_bench_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static inline double sd_bench_median(const double *x, int n)
+{
+    double *y = malloc(sizeof(double) * (size_t)n + 1);
+    if (!y || n < 1) {
+        free(y);
+        return 0.0 / 0.0;
+    }
+    for (int i = 0; i < n; i++) y[i] = x[i];
+    qsort(y, (size_t)n, sizeof(double), sd_bench_cmp_double);
+    double m = n % 2 ? y[n / 2] : 0.5 * (y[n / 2 - 1] + y[n / 2]);
+    free(y);
+    return m;
+}
+
 static inline void sd_bench_put(const char *tag, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static inline void sd_bench_put(const char *tag, const char *key, const char *fmt, ...)

@@ -172,7 +172,9 @@ check_log() {
     [ "$n" = "$restarts" ] || fail "$name: $n requeues in the log, Slurm counts $restarts restarts"
     n=$(grep -c "SIGUSR1 received (time limit near): forwarding it" "$log" || true)
     if [ "$n" -lt "$restarts" ] || [ "$n" -gt $((restarts + last)) ]; then
-        fail "$name: $n forwarded signals in the log, wanted $restarts$([ "$last" = 0 ] || echo " or $((restarts + 1))")"
+        local wanted=$restarts
+        [ "$last" = 0 ] || wanted="$restarts or $((restarts + 1))"
+        fail "$name: $n forwarded signals in the log, wanted $wanted"
     fi
     ! grep -q "requeueing anyway" "$log" || fail "$name: the launcher did not exit 75 after the signal"
     grep -q "sweep finished: every run done" "$log" || fail "$name: no 'sweep finished' in the log"
