@@ -295,7 +295,7 @@ static void phases_run(const bench_case *c, const model_result *mr, phase_result
     sd_drift_drive_at(&p, 0.0, &d);
     sd_drift_coef cf;
     sd_drift_coef_make(&p, &d, (double)nsen / N, &cf);
-    sd_drift_kernel_sources(b, &cf, kind, qS, aE, qE);
+    sd_drift_kernel_sources(b, &cf, kind, epi, qS, aE, qE);
     if (sd_fields_steady(fs, S, NULL, qS, lamS, DS, NULL)) die("steady S");
     if (sd_fields_steady(fs, E, p.psi > 0 ? aE : NULL, qE, lamE, DE, NULL)) die("steady E");
     double *rows = calloc(p.n_times * SD_DRIFT_NSERIES, sizeof(double));

@@ -32,12 +32,14 @@ def _common(ap):
 def _phase_opts(ap):
     ap.add_argument("--spread-threshold", type=float, default=phase_mod.DEFAULT_SPEED_THRESHOLD,
                     metavar="UM_PER_D",
-                    help="drift_speed above which a run is spreading (default %(default)s um/d)")
+                    help="drift_speed above which the focus spreads (a front; default "
+                         "%(default)s um/d)")
     ap.add_argument("--growth-factor", type=float, default=phase_mod.DEFAULT_GROWTH_FACTOR,
-                    help="a run is also spreading when final_frac_senescent exceeds this "
-                         "multiple of the initial senescent fraction (default %(default)s) ...")
+                    help="nucleated_frac or the senescent fraction has risen when it exceeds "
+                         "this multiple of its first value (default %(default)s) ...")
     ap.add_argument("--min-rise", type=float, default=phase_mod.DEFAULT_MIN_RISE,
-                    help="... and rises by at least this much (default %(default)s)")
+                    help="... and rises by at least this share of all sites (default "
+                         "%(default)s); see analysis/README.md, the phase diagram")
 
 
 def _axes_opts(ap):
@@ -45,6 +47,11 @@ def _axes_opts(ap):
                     "and the phase diagram; give --x and --y together, or neither for the "
                     "first two swept parameters")
     ap.add_argument("--y", metavar="AXIS", help="swept parameter on the y axis (with --x)")
+    ap.add_argument("--facet", metavar="AXIS",
+                    help="swept parameter with one panel per level in the heatmaps and the "
+                         "phase diagram, so that it is not pooled (default: the first drug "
+                         "dose axis, NAME.doses, else another axis with at most 6 levels; "
+                         "'none': one panel, pooled)")
     ap.add_argument("--bins", type=int, default=8,
                     help="cells per axis for a continuous parameter (default %(default)s; a "
                          "parameter with few distinct values gets one cell per value)")
@@ -368,7 +375,7 @@ def figures_main(argv=None):
                 max_times=args.max_times, indices=not args.no_indices,
                 speed_threshold=args.spread_threshold, growth_factor=args.growth_factor,
                 min_rise=args.min_rise, seed=args.seed, num_resamples=args.resamples,
-                conf_level=args.conf_level,
+                conf_level=args.conf_level, facet=args.facet,
                 log=(lambda s: None) if args.quiet else (lambda s: print(s)))
             if not out:
                 raise ResultError("%s: nothing to draw (no finished run)" % rf.path)
@@ -406,7 +413,7 @@ def report_main(argv=None):
                 rf, args.out, fmt=args.format, metrics=args.metric, x=args.x, y=args.y,
                 bins=args.bins, seed=args.seed, num_resamples=args.resamples,
                 conf_level=args.conf_level, speed_threshold=args.spread_threshold,
-                growth_factor=args.growth_factor, min_rise=args.min_rise,
+                growth_factor=args.growth_factor, min_rise=args.min_rise, facet=args.facet,
                 log=(lambda s: None) if args.quiet else (lambda s: print(s)))
         return 0
 

@@ -7,7 +7,8 @@ invented, and what is missing is said in the figure or left out.
                         design has too many points to draw one by one)
     replicates_figure   summary metrics across replicates (no swept parameters)
     heatmap_figure      a summary metric over two swept parameters
-    phase_figure        fraction of runs with spreading drift (phase.py)
+    phase_figure        regimes of drift per cell, a panel per drug arm, and the
+                        drug's paired effect (phase.py)
     snapshot_figure     lattice snapshot: kind, epi, ecm, S, E
     sobol_figure        S1 and ST bars with intervals (and S2)
     morris_figure       mu* bars with intervals and mu* vs sigma
@@ -16,6 +17,7 @@ invented, and what is missing is said in the figure or left out.
 """
 
 import os
+import textwrap
 import warnings
 
 import numpy as np
@@ -267,9 +269,64 @@ class _Axis:
 
 
 def default_axes(rf):
+    """The first two swept parameters; with three or more, the first two that
+    are not drug doses (a dose axis is better shown panel by panel, see
+    facet_axis)."""
     if rf.dim < 2:
         return None
-    return rf.param_names[0], rf.param_names[1]
+    names = list(rf.param_names)
+    if rf.dim >= 3:
+        plain = [p.name for p in rf.params if not phase_mod.is_dose(p)]
+        if len(plain) >= 2:
+            return plain[0], plain[1]
+    return names[0], names[1]
+
+
+MAX_FACETS = 6
+
+
+def facet_axis(rf, x, y, facet=None):
+    """The swept parameter whose levels get a panel each in the phase diagram
+    and the heatmaps, so that it is not pooled: `facet` when given ("none":
+    no panels), else the first drug dose (a name ending in .doses or .dose),
+    else the first other parameter, not x or y, with at most MAX_FACETS
+    distinct values; None when there is none."""
+    names = list(rf.param_names)
+    if facet is not None:
+        if facet == "none":
+            return None
+        if facet not in names:
+            raise ResultError("--facet %s: parameter '%s' is not swept in %s; swept "
+                              "parameters: %s (or none)" % (facet, facet, rf.path,
+                                                            ", ".join(names) or "(none)"))
+        if facet in (x, y):
+            raise ResultError("--facet %s: it is already an axis (--x %s, --y %s); give "
+                              "another swept parameter, or none" % (facet, x, y))
+        return facet
+    cands = [p for p in rf.params if p.name not in (x, y)]
+    cands = [p for p in cands if phase_mod.is_dose(p)] + [p for p in cands
+                                                          if not phase_mod.is_dose(p)]
+    P = rf.point_params()
+    for p in cands:
+        col = P[:, rf.param_index(p.name)]
+        if 1 < len(np.unique(col[np.isfinite(col)])) <= MAX_FACETS:
+            return p.name
+    return None
+
+
+def facet_levels(rf, facet):
+    """[(label, mask over runs)] for each level of facet, or one entry for
+    all runs when facet is None."""
+    if facet is None:
+        return [(None, np.ones(rf.runs, dtype=bool))]
+    p = rf.param(facet)
+    x = rf.X[:, rf.param_index(facet)]
+    out = []
+    for v in np.unique(x[np.isfinite(x)]):
+        lab = p.format_value(v) if p.categorical else "%.4g" % v
+        out.append(("%s = %s%s" % (facet, lab, "" if p.categorical or p.unit in ("", "1")
+                                   else " " + p.unit), x == v))
+    return out
 
 
 def check_axes(rf, x=None, y=None):
@@ -340,14 +397,17 @@ def _draw_grid(ax, ax_x, ax_y, M, C, cmap, vmin=None, vmax=None, fmt="%.3g"):
     return mesh
 
 
-def _pool_note(rf, x, y):
-    others = [n for n in rf.param_names if n not in (x, y)]
+def _pool_note(rf, x, y, facet=None):
+    others = [n for n in rf.param_names if n not in (x, y, facet)]
     parts = []
     if rf.replicates > 1:
         parts.append("replicates")
     if others:
         parts.append("other axes (%s)" % ", ".join(others[:4]) + (" ..." if len(others) > 4 else ""))
-    return ("pooled over " + " and ".join(parts)) if parts else "one run per cell"
+    note = ("pooled over " + " and ".join(parts)) if parts else "one run per cell"
+    if facet is not None:
+        note = "one panel per %s; %s" % (facet, note)
+    return note
 
 
 def _count_note(C):
@@ -357,9 +417,22 @@ def _count_note(C):
         "%d-%d finished runs" % (lo, hi)
 
 
-def heatmap_figure(rf, metric, x, y, path, bins=8):
-    """Mean of a summary metric over finished runs, per cell of (x, y).
-    Grey cells hold no finished run with a finite value."""
+def _panels(n, extra=0, w=4.3, h=3.9):
+    """A figure with n + extra panels in one row (two rows beyond 4)."""
+    k = n + extra
+    nc = k if k <= 4 else -(-k // 2)
+    nr = -(-k // nc)
+    fig, axes = plt.subplots(nr, nc, figsize=(w * nc + 0.8, h * nr + 1.3), squeeze=False,
+                             layout="constrained")
+    for ax in axes.ravel()[k:]:
+        ax.axis("off")
+    return fig, list(axes.ravel()[:k])
+
+
+def heatmap_figure(rf, metric, x, y, path, bins=8, facet=None):
+    """Mean of a summary metric over finished runs, per cell of (x, y), one
+    panel per level of facet (None: one panel; facet_axis chooses).  Grey
+    cells hold no finished run with a finite value."""
     if x == y:
         raise ResultError("heatmap axes must differ (both are '%s')" % x)
     v = rf.summary(metric)
@@ -367,44 +440,237 @@ def heatmap_figure(rf, metric, x, y, path, bins=8):
     use = rf.done & np.isfinite(v)
     if not use.any():
         return None
-    M, C = _cells(ax_x, ax_y, v, use)
-    fig, ax = plt.subplots(figsize=(6.8, 5.2))
-    mesh = _draw_grid(ax, ax_x, ax_y, M, C, "viridis")
-    cb = fig.colorbar(mesh, ax=ax)
+    levels = facet_levels(rf, facet)
+    cells = [_cells(ax_x, ax_y, v, use & m) for _, m in levels]
+    vmin, vmax = float(np.nanmin(v[use])), float(np.nanmax(v[use]))
+    if facet is None:
+        fig, ax = plt.subplots(figsize=(6.8, 5.2))
+        axes = [ax]
+    else:
+        fig, axes = _panels(len(levels))
+    Cs = np.concatenate([C.ravel() for _, C in cells])
+    for ax, (lab, _), (M, C) in zip(axes, levels, cells):
+        mesh = _draw_grid(ax, ax_x, ax_y, M, C, "viridis", vmin=vmin, vmax=vmax)
+        if lab:
+            ax.set_title(lab, fontsize=9.5)
+    cb = fig.colorbar(mesh, ax=axes)
     cb.set_label("mean " + metric_label(rf, metric))
-    ax.set_title("%s: mean %s\n%s; %s per cell; grey: no data"
-                 % (_title(rf), metric, _pool_note(rf, x, y), _count_note(C)), fontsize=9.5)
+    head = ("%s: mean %s\n%s; %s per cell; grey: no data"
+            % (_title(rf), metric, _pool_note(rf, x, y, facet), _count_note(Cs)))
+    if facet is None:
+        axes[0].set_title(head, fontsize=9.5)
+    else:
+        fig.suptitle(head, fontsize=9.5)
     return _save(fig, path)
+
+
+REGIME_COLOURS = ("#9ecae1", "#a1d99b", "#cb181d", "#fd8d3c", "#7a0177", "#bcbddc")
+# the order a tied cell takes its colour in (the text gives the counts)
+REGIME_ORDER = (phase_mod.FRONT, phase_mod.MIXED, phase_mod.NUCLEATION, phase_mod.GROWTH,
+                phase_mod.CLEARED, phase_mod.CONTAINED_R)
+
+
+def regime_cells(ax_x, ax_y, codes, use):
+    """Per cell of (x, y): counts of each regime over the runs where use is
+    true, shape (y cells, x cells, regimes)."""
+    K = np.zeros((ax_y.n, ax_x.n, len(phase_mod.REGIMES)), dtype=int)
+    u = use & (codes >= 0)
+    np.add.at(K, (ax_y.index[u], ax_x.index[u], codes[u]), 1)
+    return K
+
+
+def _majority(k):
+    """The regime with most runs (ties: the first in REGIME_ORDER), and
+    whether it was a tie."""
+    top = k.max()
+    best = [c for c in REGIME_ORDER if k[c] == top]
+    return best[0], len(best) > 1
+
+
+def _draw_regimes(ax, ax_x, ax_y, K, speed_cells):
+    cm = ListedColormap(REGIME_COLOURS)
+    cm.set_bad("#bdbdbd")
+    M = np.full(K.shape[:2], np.nan)
+    ties = np.zeros(K.shape[:2], dtype=bool)
+    for j in range(K.shape[0]):
+        for i in range(K.shape[1]):
+            if K[j, i].sum():
+                M[j, i], ties[j, i] = _majority(K[j, i])
+    ax.pcolormesh(ax_x.edges, ax_y.edges, np.ma.masked_invalid(M), cmap=cm,
+                  norm=BoundaryNorm(np.arange(len(REGIME_COLOURS) + 1) - 0.5, len(REGIME_COLOURS)),
+                  shading="flat", edgecolors="white", linewidth=1.5)
+    ax_x.apply(ax, "x")
+    ax_y.apply(ax, "y")
+    if ax_x.n * ax_y.n > 64:
+        return
+    xc, yc = ax_x.centres(), ax_y.centres()
+    for j in range(K.shape[0]):
+        for i in range(K.shape[1]):
+            k = K[j, i]
+            if not k.sum():
+                continue
+            lines = ["%s %d/%d" % (phase_mod.REGIME_SHORT[c], k[c], k.sum())
+                     for c in REGIME_ORDER if k[c]]
+            sp = speed_cells[j][i]
+            if sp is not None:
+                lines.append("v %s um/d" % sp)
+            if ties[j, i]:
+                lines.append("(tie)")
+            dark = int(M[j, i]) in (phase_mod.FRONT, phase_mod.MIXED)
+            ax.text(xc[i], yc[j], "\n".join(lines), ha="center", va="center", fontsize=7,
+                    color="white" if dark else "black")
+
+
+def _speed_cells(ax_x, ax_y, speed, use):
+    """Per cell: the finite drift speeds of its runs as text ('0.31' or
+    '0.30-0.49'), or None."""
+    out = [[None] * ax_x.n for _ in range(ax_y.n)]
+    for j in range(ax_y.n):
+        for i in range(ax_x.n):
+            m = use & (ax_y.index == j) & (ax_x.index == i) & np.isfinite(speed)
+            if m.any():
+                lo, hi = float(speed[m].min()), float(speed[m].max())
+                a, b = "%.2g" % lo, "%.2g" % hi
+                out[j][i] = a if a == b else "%s..%s" % (a, b)
+    return out
+
+
+def _contrast_panel(ax, rf, ax_x, ax_y, eff, level, metric, vlim):
+    """One panel: the paired difference of metric (this level of the facet
+    minus its reference) per cell of (x, y), pooled over the other axes'
+    arms, with its interval."""
+    D = np.full((ax_y.n, ax_x.n), np.nan)
+    text = {}
+    rows = [r for r in eff["rows"] if r["level"] == level]
+    for j in range(ax_y.n):
+        for i in range(ax_x.n):
+            rs = []
+            for r in rows:
+                p = r["point"]
+                run = np.flatnonzero(rf.point == p)
+                if run.size and ax_x.index[run[0]] == i and ax_y.index[run[0]] == j:
+                    rs.append(r)
+            rs = [r for r in rs if np.isfinite(r["diff"])]
+            if not rs:
+                continue
+            D[j, i] = np.mean([r["diff"] for r in rs])
+            if len(rs) == 1:
+                r = rs[0]
+                ci = ("[%.3g, %.3g]" % (r["lo"], r["hi"]) if np.isfinite(r["lo"])
+                      else "no interval")
+                text[(j, i)] = "%+.3g\n%s\n%d pairs" % (r["diff"], ci, r["n_pairs"])
+            else:
+                text[(j, i)] = "%+.3g\nmean of %d arms" % (D[j, i], len(rs))
+    cm = plt.get_cmap("RdBu_r").copy()
+    cm.set_bad("#bdbdbd")
+    mesh = ax.pcolormesh(ax_x.edges, ax_y.edges, np.ma.masked_invalid(D), cmap=cm,
+                         vmin=-vlim, vmax=vlim, shading="flat", edgecolors="white",
+                         linewidth=1.5)
+    ax_x.apply(ax, "x")
+    ax_y.apply(ax, "y")
+    xc, yc = ax_x.centres(), ax_y.centres()
+    if ax_x.n * ax_y.n <= 64:
+        for (j, i), tx in text.items():
+            dark = abs(D[j, i]) > 0.6 * vlim
+            ax.text(xc[i], yc[j], tx, ha="center", va="center", fontsize=7,
+                    color="white" if dark else "black")
+    p = rf.param(eff["axis"])
+    ax.set_title("paired effect on %s:\n%s %s vs %s (replicate by replicate)"
+                 % (metric, eff["axis"], "%.4g" % level, "%.4g" % eff["reference"])
+                 + ("" if p.unit in ("", "1") else " " + p.unit), fontsize=8.5)
+    return mesh
 
 
 def phase_figure(rf, x, y, path, bins=8, speed_threshold=phase_mod.DEFAULT_SPEED_THRESHOLD,
                  growth_factor=phase_mod.DEFAULT_GROWTH_FACTOR,
-                 min_rise=phase_mod.DEFAULT_MIN_RISE):
-    """Fraction of classified runs that spread, per cell of (x, y)."""
+                 min_rise=phase_mod.DEFAULT_MIN_RISE, facet=None,
+                 contrast_metric="final_frac_senescent", seed=1, boot=2000, level=0.95):
+    """The regimes of drift (phase.regimes) per cell of (x, y): each cell
+    coloured by its most frequent regime, with the counts of every regime
+    and the runs' drift speeds; one panel per level of facet (None: one
+    panel).  When facet is a drug's dose axis with a level 0, a further panel
+    per other level gives the paired effect of the drug on contrast_metric
+    per cell (phase.paired_effects).  Returns (path, info)."""
     if x == y:
         raise ResultError("phase-diagram axes must differ (both are '%s')" % x)
-    labels, info = phase_mod.classify(rf, speed_threshold, growth_factor, min_rise)
+    codes, info = phase_mod.regimes(rf, speed_threshold, growth_factor, min_rise)
     ax_x, ax_y = _Axis(rf, x, bins), _Axis(rf, y, bins)
-    use = np.isfinite(labels)
+    use = codes >= 0
+    info["facet"] = facet
     if not use.any():
         return None, info
-    M, C = _cells(ax_x, ax_y, labels, use)
-    fig, ax = plt.subplots(figsize=(6.8, 5.4))
-    mesh = _draw_grid(ax, ax_x, ax_y, M, C, "RdBu_r", vmin=0.0, vmax=1.0, fmt="%.2f")
-    cb = fig.colorbar(mesh, ax=ax, ticks=[0, 0.25, 0.5, 0.75, 1])
-    cb.set_label("fraction of runs spreading (0 = all contained)")
-    ax.set_title("%s: contained vs spreading drift\n%s\n%s; %d spreading, %d contained, "
-                 "%d unclassified; grey: no data"
-                 % (_title(rf), info["rule"], _pool_note(rf, x, y), info["spreading"],
-                    info["contained"], info["unclassified"]), fontsize=8.5)
+    levels = facet_levels(rf, facet)
+    eff = None
+    extra = []
+    if (facet is not None and phase_mod.is_dose(rf.param(facet))
+            and contrast_metric in rf.summary_names()):
+        eff = phase_mod.paired_effects(rf, rf.summary(contrast_metric), facet, boot, level,
+                                       seed)
+        if eff["reference"] == 0:
+            extra = sorted(set(r["level"] for r in eff["rows"]))[:3]
+        info["effects"] = eff
+    fig, axes = _panels(len(levels), len(extra))
+    speed = info["speed"]
+    for ax, (lab, m) in zip(axes, levels):
+        K = regime_cells(ax_x, ax_y, codes, use & m)
+        _draw_regimes(ax, ax_x, ax_y, K, _speed_cells(ax_x, ax_y, speed, use & m))
+        if lab:
+            ax.set_title(lab, fontsize=9.5)
+    if extra:
+        d = [r["diff"] for r in eff["rows"] if np.isfinite(r["diff"])]
+        vlim = max([abs(v) for v in d] + [1e-12])
+        for ax, lv in zip(axes[len(levels):], extra):
+            mesh = _contrast_panel(ax, rf, ax_x, ax_y, eff, lv, contrast_metric, vlim)
+        cb = fig.colorbar(mesh, ax=axes[len(levels):], shrink=0.8)
+        cb.set_label("difference of " + metric_label(rf, contrast_metric), fontsize=8)
+    present = [c for c in range(len(phase_mod.REGIMES)) if info["counts"][phase_mod.REGIMES[c]]]
+    fig.legend(handles=[Patch(color=REGIME_COLOURS[c], label="%s (%d)" % (
+        phase_mod.REGIMES[c], info["counts"][phase_mod.REGIMES[c]])) for c in present],
+        loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(present), fontsize=8,
+        frameon=False)
+    counts = ", ".join("%d %s" % (info["counts"][phase_mod.REGIMES[c]], phase_mod.REGIMES[c])
+                       for c in present)
+    fig.suptitle("%s: regimes of drift (cell colour: most runs; v: drift_speed of its runs)\n"
+                 "%s\n%s; %s%s; grey: no data"
+                 % (_title(rf), "\n".join(textwrap.wrap(info["rule"], 150)),
+                    _pool_note(rf, x, y, facet), counts,
+                    ", %d unclassified" % info["unclassified"] if info["unclassified"] else ""),
+                 fontsize=8.5)
     return _save(fig, path), info
 
 
 # -- snapshots --------------------------------------------------------------------
 
-def snapshot_figure(rf, entry, path):
+def run_note(rf, run, codes, info):
+    """One line on a run's regime and the numbers behind it (phase.regimes'
+    codes and info), for a snapshot's title and the report."""
+    c = int(codes[run])
+    if c < 0:
+        return "regime: unclassified"
+    parts = ["regime: %s" % phase_mod.regime_name(c)]
+    v = info["speed"][run]
+    if np.isfinite(v):
+        parts.append("drift_speed %.3g um/d" % v)
+    wt = info["wall_time"][run]
+    tu = "" if rf.time_units in ("", "1") else " " + rf.time_units
+    if np.isfinite(wt):
+        parts.append("focus at a wall at t = %g%s" % (wt, tu))
+    if info["gone"][run]:
+        parts.append("focus cleared (no senescent cell in it)")
+    if "nucleated_clusters" in rf.timeseries_names():
+        nc = rf.timeseries("nucleated_clusters")[run]
+        if np.isfinite(nc).any():
+            parts.append("peak %d nucleated clusters" % int(np.nanmax(nc)))
+    fg, ng = info["focus_gain"][run], info["nucleated_gain"][run]
+    if np.isfinite(fg) and np.isfinite(ng):
+        parts.append("until a wall (or the end) the focus cluster gained %.3g of the sites, "
+                     "clusters apart from it %.3g" % (fg, ng))
+    return "; ".join(parts)
+
+
+def snapshot_figure(rf, entry, path, note=None):
     """One lattice snapshot: kind and the fields present; the middle z slice
-    in 3-D."""
+    in 3-D.  note: a line under the title (the run's regime, run_note)."""
     run, k, t, gpath = entry
     g = rf.h5[gpath]
     names = [n for n in ("kind", "epi", "ecm", "S", "E") if n in g and g[n].ndim in (2, 3)]
@@ -459,7 +725,8 @@ def snapshot_figure(rf, entry, path):
     tu = "" if rf.time_units in ("", "1") else " " + rf.time_units
     tt = ("t = %g%s" % (t, tu)) if t is not None else "output %d" % k
     where = ("point %d, replicate %d: %s" % (p, rep, rf.describe_point(p, 4))) if p is not None else ""
-    fig.suptitle("%s: lattice of run %d at %s\n%s%s" % (_title(rf), run, tt, where, slice_note),
+    fig.suptitle("%s: lattice of run %d at %s\n%s%s%s" % (_title(rf), run, tt, where, slice_note,
+                                                       "\n" + note if note else ""),
                  fontsize=9.5)
     return _save(fig, path)
 
@@ -619,9 +886,11 @@ def draw_all(rf, outdir, metrics=None, x=None, y=None, bins=8, max_points=8,
              speed_threshold=phase_mod.DEFAULT_SPEED_THRESHOLD,
              growth_factor=phase_mod.DEFAULT_GROWTH_FACTOR,
              min_rise=phase_mod.DEFAULT_MIN_RISE,
-             seed=None, num_resamples=None, conf_level=0.95, log=print):
+             seed=None, num_resamples=None, conf_level=0.95, log=print, facet=None):
     """Draw every figure that applies.  metrics: names of summary and/or
-    time-series metrics (default all).  Returns [(path, caption)]."""
+    time-series metrics (default all); facet: the parameter with a panel per
+    level in heatmaps and the phase diagram (None: facet_axis chooses;
+    "none": no panels).  Returns [(path, caption)]."""
     from . import sobol, morris
     seed = sobol.DEFAULT_SEED if seed is None else seed
     num_resamples = sobol.DEFAULT_RESAMPLES if num_resamples is None else num_resamples
@@ -636,6 +905,7 @@ def draw_all(rf, outdir, metrics=None, x=None, y=None, bins=8, max_points=8,
         summ = [m for m in summ if m in metrics]
         series = [m for m in series if m in metrics]
     axes = check_axes(rf, x, y)
+    fac = facet_axis(rf, axes[0], axes[1], facet) if axes else None
     out = []
 
     def add(p, cap):
@@ -657,20 +927,31 @@ def draw_all(rf, outdir, metrics=None, x=None, y=None, bins=8, max_points=8,
         for m in summ:
             add(heatmap_figure(rf, m, axes[0], axes[1],
                                os.path.join(outdir, "heatmap_%s_%s_%s.png"
-                                            % (_safe(m), _safe(axes[0]), _safe(axes[1]))), bins),
-                "%s over %s and %s" % (m, axes[0], axes[1]))
+                                            % (_safe(m), _safe(axes[0]), _safe(axes[1]))), bins,
+                               fac),
+                "%s over %s and %s%s" % (m, axes[0], axes[1],
+                                         ", a panel per %s" % fac if fac else ""))
         if phase:
             try:
                 p, info = phase_figure(rf, axes[0], axes[1],
                                        os.path.join(outdir, "phase_%s_%s.png"
                                                     % (_safe(axes[0]), _safe(axes[1]))),
-                                       bins, speed_threshold, growth_factor, min_rise)
-                add(p, "phase diagram over %s and %s (%s)" % (axes[0], axes[1], info["rule"]))
+                                       bins, speed_threshold, growth_factor, min_rise, fac,
+                                       seed=seed)
+                add(p, "phase diagram over %s and %s%s (%s)"
+                    % (axes[0], axes[1], ", a panel per %s" % fac if fac else "", info["rule"]))
             except ResultError:
                 log("note: no phase diagram (it needs the drift model's drift_speed, or "
                     "final_frac_senescent and frac_senescent)")
+    try:
+        codes, info = phase_mod.regimes(rf, speed_threshold, growth_factor, min_rise)
+    except ResultError:
+        codes = None
     for e in rf.snapshots()[:max_snapshots]:
-        add(snapshot_figure(rf, e, os.path.join(outdir, "snapshot_run%d_t%d.png" % (e[0], e[1]))),
+        note = run_note(rf, e[0], codes, info) if codes is not None and 0 <= e[0] < rf.runs \
+            else None
+        add(snapshot_figure(rf, e, os.path.join(outdir, "snapshot_run%d_t%d.png" % (e[0], e[1])),
+                            note),
             "lattice of run %d at output %d" % (e[0], e[1]))
     if len(rf.snapshots()) > max_snapshots:
         log("note: drew %d of %d snapshots (--max-snapshots)" % (max_snapshots, len(rf.snapshots())))

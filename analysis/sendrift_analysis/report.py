@@ -16,6 +16,9 @@ from .results import ResultError
 
 DRIFT_KEY_SUMMARY = ["final_frac_senescent", "final_F", "drift_speed", "ev_share"]
 DRIFT_KEY_SERIES = ["frac_senescent", "function_F"]
+# drawn besides the key series in a report of a sweep with parameters when
+# the file has the focus-cluster outputs: spread vs nucleation
+DRIFT_CLUSTER_SERIES = ["focus_radius", "nucleated_frac"]
 MAX_KEY_METRICS = 4
 TOP_PARAMS = 6
 MAX_CONTRAST_ARMS = 16      # arms per table of the contrasts section
@@ -262,6 +265,111 @@ def _contrasts_section(d, rf, ksum, outdir, seed, boot, conf_level, log):
     return None
 
 
+MAX_REGIME_ROWS = 24
+DRUG_EFFECT_METRICS = ("final_frac_senescent", "final_F")
+
+
+def _arm_text(rf, p):
+    return rf.describe_point(p, 6)
+
+
+def _span(v, fmt):
+    """'a' or 'a .. b' (min and max of v, in fmt; one number when they read
+    the same); 'n/a' when v is empty."""
+    if not len(v):
+        return "n/a"
+    a, b = fmt % np.min(v), fmt % np.max(v)
+    return a if a == b else "%s .. %s" % (a, b)
+
+
+def _regimes_section(d, rf, facet, speed_threshold, growth_factor, min_rise, seed, boot,
+                     conf_level):
+    """Grid and list designs of the drift model: each arm's regimes
+    (phase.regimes) with the numbers behind them, and, when the panels of
+    the phase diagram are a drug's arms, the drug's paired effect in every
+    condition (phase.paired_effects).  Returns (codes, info) or None."""
+    try:
+        codes, info = phase_mod.regimes(rf, speed_threshold, growth_factor, min_rise)
+    except ResultError:
+        return None
+    d.h(2, "Regimes of drift")
+    cnt = info["counts"]
+    d.p("Each finished run is classified from its outputs (`analysis/README.md`, \"The phase "
+        "diagram\"): %s. Runs: %s%s."
+        % (info["rule"], ", ".join("%d %s" % (cnt[r], r) for r in phase_mod.REGIMES if cnt[r])
+           or "none", ", %d unclassified" % info["unclassified"] if info["unclassified"] else ""))
+    has_nc = "nucleated_clusters" in rf.timeseries_names()
+    fin = rf.summary("final_frac_senescent") if "final_frac_senescent" in rf.summary_names() \
+        else None
+    tu = "" if rf.time_units in ("", "1") else " (%s)" % rf.time_units
+    rows = []
+    for p in range(rf.points)[:MAX_REGIME_ROWS]:
+        m = (rf.point == p) & rf.done
+        k = [int(c) for c in codes[m]]
+        reg = ", ".join("%s %d" % (phase_mod.REGIMES[c], k.count(c))
+                        for c in sorted(set(k)) if c >= 0) or "n/a"
+        sp = info["speed"][m]
+        sp = sp[np.isfinite(sp)]
+        spd = _span(sp, "%.3g")
+        wt = info["wall_time"][m]
+        wt = wt[np.isfinite(wt)]
+        wall = ("never" if not wt.size else _span(wt, "%g")) + \
+            ("" if wt.size == m.sum() or not wt.size else " (%d of %d runs)" % (wt.size, m.sum()))
+        row = [_arm_text(rf, p), int(m.sum()), reg, spd, wall]
+        if has_nc:
+            nc = rf.timeseries("nucleated_clusters")[m]
+            pk = np.nanmax(nc, axis=1) if nc.size and np.isfinite(nc).any() else np.array([])
+            row.append(_span(pk[np.isfinite(pk)], "%d"))
+        if fin is not None:
+            v = fin[m]
+            v = v[np.isfinite(v)]
+            row.append(_span(v, "%.3g"))
+        rows.append(row)
+    head = ["arm", "runs", "regimes", "drift_speed (um/d)", "focus at a wall%s" % tu]
+    if has_nc:
+        head.append("peak nucleated clusters")
+    if fin is not None:
+        head.append("final_frac_senescent")
+    d.table(head, rows)
+    if rf.points > MAX_REGIME_ROWS:
+        d.p("(first %d of %d arms)" % (MAX_REGIME_ROWS, rf.points))
+    if facet is None or not phase_mod.is_dose(rf.param(facet)):
+        return codes, info
+    drug = facet.rsplit(".", 1)[0]
+    for met in DRUG_EFFECT_METRICS:
+        if met not in rf.summary_names():
+            continue
+        eff = phase_mod.paired_effects(rf, rf.summary(met), facet, boot, conf_level, seed)
+        if not eff["rows"]:
+            continue
+        d.p("**Effect of %s on %s in every condition**: %s at each level against %s = %g in "
+            "the same condition (the other parameters equal), replicate by replicate; %g %% "
+            "percentile bootstrap interval over the pairs (%d resamples); n/a: fewer than 2 "
+            "pairs.%s" % (drug, met, facet, facet, eff["reference"], 100 * conf_level, boot,
+                          " The replicates share their random streams (\"streams\": "
+                          "\"paired\"), so a pair differs only by the drug."
+                          if contrasts_mod.streams(rf)["paired"] else
+                          " The sweep did not use \"streams\": \"paired\": the pairs are "
+                          "independent draws."))
+        rows = []
+        for r in eff["rows"]:
+            cond = ", ".join("%s=%s" % (n, rf.param(n).format_value(v)
+                                        if rf.param(n).categorical else "%.4g" % v)
+                             for n, v in r["others"].items()) or "-"
+            rows.append([cond, "%.4g" % r["level"], r["n_pairs"], _fmt(r["diff"], 4, "exp"),
+                         _interval(r["lo"], r["hi"]),
+                         ", ".join(phase_mod.regime_name(int(c)) for c in
+                                   codes[(rf.point == r["reference_point"]) & rf.done]),
+                         ", ".join(phase_mod.regime_name(int(c)) for c in
+                                   codes[(rf.point == r["point"]) & rf.done])])
+        d.table(["condition", facet, "pairs", "difference", "interval",
+                 "regimes without", "regimes with"], rows)
+    few = contrasts_mod.few_replicates_note(rf.replicates)
+    if few and any(met in rf.summary_names() for met in DRUG_EFFECT_METRICS):
+        d.p("**Few replicates**: %s." % few)
+    return codes, info
+
+
 def key_metrics(rf, metrics=None):
     summ, series = rf.summary_names(), rf.timeseries_names()
     if metrics:
@@ -283,10 +391,11 @@ def write_report(rf, outdir, fmt="md", metrics=None, x=None, y=None, bins=8,
                  speed_threshold=phase_mod.DEFAULT_SPEED_THRESHOLD,
                  growth_factor=phase_mod.DEFAULT_GROWTH_FACTOR,
                  min_rise=phase_mod.DEFAULT_MIN_RISE, max_points=8, log=print,
-                 contrast_boot=contrasts_mod.DEFAULT_BOOT):
+                 contrast_boot=contrasts_mod.DEFAULT_BOOT, facet=None, max_snapshot_runs=4):
     if fmt not in ("md", "html"):
         raise ResultError("report format must be md or html, not '%s'" % fmt)
     axes = figures.check_axes(rf, x, y)
+    fac = figures.facet_axis(rf, axes[0], axes[1], facet) if axes else None
     os.makedirs(outdir, exist_ok=True)
     ksum, kser = key_metrics(rf, metrics)
     d = Doc()
@@ -399,6 +508,17 @@ def write_report(rf, outdir, fmt="md", metrics=None, x=None, y=None, bins=8,
         d.p("None: the design is `%s`; sensitivity indices need a `sobol` or `morris` design."
             % rf.dtype)
 
+    # regimes of drift, and the drug's paired effect per condition
+    reg = None
+    if not rf.no_parameters and rf.dtype in contrasts_mod.CONTRAST_DESIGNS:
+        reg = _regimes_section(d, rf, fac, speed_threshold, growth_factor, min_rise, seed,
+                               contrast_boot, conf_level)
+    elif not rf.no_parameters:
+        try:
+            reg = phase_mod.regimes(rf, speed_threshold, growth_factor, min_rise)
+        except ResultError:
+            reg = None
+
     # paired contrasts between arms (grid and list designs)
     if not rf.no_parameters and rf.dtype in contrasts_mod.CONTRAST_DESIGNS:
         cf = _contrasts_section(d, rf, ksum, outdir, seed, contrast_boot, conf_level, log)
@@ -413,6 +533,8 @@ def write_report(rf, outdir, fmt="md", metrics=None, x=None, y=None, bins=8,
         if p:
             figs.append((fn, "summary metrics across replicates: runs, mean, mean +- 1 std"))
             log("wrote %s" % p)
+    if not metrics and not rf.no_parameters and phase_mod.has_cluster_outputs(rf):
+        kser = kser + [m for m in DRIFT_CLUSTER_SERIES if m not in kser]
     for m in kser:
         fn = "timeseries_%s.png" % figures._safe(m)
         p = figures.timeseries_figure(rf, m, os.path.join(outdir, fn), max_points)
@@ -424,10 +546,12 @@ def write_report(rf, outdir, fmt="md", metrics=None, x=None, y=None, bins=8,
         try:
             fn = "phase_%s_%s.png" % (figures._safe(axes[0]), figures._safe(axes[1]))
             p, info = figures.phase_figure(rf, axes[0], axes[1], os.path.join(outdir, fn), bins,
-                                           speed_threshold, growth_factor, min_rise)
+                                           speed_threshold, growth_factor, min_rise, fac,
+                                           seed=seed, boot=contrast_boot, level=conf_level)
             if p:
-                figs.append((fn, "phase diagram over %s and %s (%s)"
-                             % (axes[0], axes[1], info["rule"])))
+                figs.append((fn, "phase diagram over %s and %s%s (%s)"
+                             % (axes[0], axes[1], ", a panel per %s and its paired effect"
+                                % fac if fac else "", info["rule"])))
                 log("wrote %s" % p)
                 drew_phase = True
         except ResultError:
@@ -436,18 +560,37 @@ def write_report(rf, outdir, fmt="md", metrics=None, x=None, y=None, bins=8,
             m = ksum[0]
             fn = "heatmap_%s_%s_%s.png" % (figures._safe(m), figures._safe(axes[0]),
                                           figures._safe(axes[1]))
-            p = figures.heatmap_figure(rf, m, axes[0], axes[1], os.path.join(outdir, fn), bins)
+            p = figures.heatmap_figure(rf, m, axes[0], axes[1], os.path.join(outdir, fn), bins,
+                                       fac)
             if p:
-                figs.append((fn, "mean %s over %s and %s" % (m, axes[0], axes[1])))
+                figs.append((fn, "mean %s over %s and %s%s" % (m, axes[0], axes[1],
+                                                               ", a panel per %s" % fac
+                                                               if fac else "")))
                 log("wrote %s" % p)
     snaps = rf.snapshots()
     if snaps:
-        last = max(snaps, key=lambda e: (e[1], -e[0]))
-        fn = "snapshot_run%d_t%d.png" % (last[0], last[1])
-        p = figures.snapshot_figure(rf, last, os.path.join(outdir, fn))
-        if p:
-            figs.append((fn, "lattice of run %d at the last snapshot" % last[0]))
-            log("wrote %s" % p)
+        runs = sorted(set(e[0] for e in snaps))
+        cut = len(runs) > max_snapshot_runs
+        for run in runs[:max_snapshot_runs]:
+            mine = sorted((e for e in snaps if e[0] == run), key=lambda e: e[1])
+            # the initial state (output 0) is left out when there are later ones
+            mine = [e for e in mine if e[1] != 0] or mine
+            note = None
+            if reg is not None and 0 <= run < rf.runs:
+                note = figures.run_note(rf, run, reg[0], reg[1])
+            for e in mine[-2:]:
+                fn = "snapshot_run%d_t%d.png" % (e[0], e[1])
+                p = figures.snapshot_figure(rf, e, os.path.join(outdir, fn), note)
+                if p:
+                    tt = ("t = %g%s" % (e[2], "" if rf.time_units in ("", "1")
+                                        else " " + rf.time_units)) if e[2] is not None \
+                        else "output %d" % e[1]
+                    figs.append((fn, "lattice of run %d at %s%s" % (run, tt, " (%s)" % note
+                                                                     if note else "")))
+                    log("wrote %s" % p)
+        if cut:
+            log("note: the report shows the snapshots of %d of %d runs; analysis/figures "
+                "draws them all" % (max_snapshot_runs, len(runs)))
     d.h(2, "Figures")
     if figs:
         for fn, cap in figs:

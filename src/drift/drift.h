@@ -31,6 +31,7 @@ extern const sd_model_class sd_model_drift;
 #define SD_REAL(...) +1
 #define SD_REAL_TISSUE(...) +1
 #define SD_TISSUE_CHOICE(...) +1
+#define SD_CHOICE(...) +1
 #define SD_DRUG(...) +6
 enum {
     SD_DRIFT_NPARAMS = 0
@@ -90,6 +91,9 @@ enum {
     SD_DRIFT_PCF_8,
     SD_DRIFT_PCF_16,
     SD_DRIFT_PCF_32,
+    /* init = half-space: where the senescent fraction of the x-planes
+     * crosses 1/2 (observe.c). */
+    SD_DRIFT_PLANAR_FRONT,
     SD_DRIFT_NSERIES
 };
 
@@ -137,7 +141,7 @@ typedef struct {
     double bone_B;
 } sd_drift_view;
 
-/* The cluster outputs (SD_DRIFT_FOCUS_RADIUS .. SD_DRIFT_PCF_32) of a whole
+/* The cluster outputs (SD_DRIFT_FOCUS_RADIUS .. SD_DRIFT_PLANAR_FRONT) of a whole
  * lattice of site states, x fastest (pure; observe.c).  out[] is indexed
  * from SD_DRIFT_FOCUS_RADIUS.  Needs 9 bytes of work space per site. */
 int sd_drift_clusters(const sd_box *b, const sd_drift_params *p, const uint8_t *kind,

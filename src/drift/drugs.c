@@ -47,6 +47,8 @@ void sd_drift_drive_at(const sd_drift_params *p, double t, sd_drift_drive *d)
     d->immune = 1.0 + 2.0 * E[SD_DRUG_IMMUNE];
     d->k_sl = p->k_sl * p->tissue_efficacy * E[SD_DRUG_SENOLYTIC];
     d->k_rej = p->k_rev * E[SD_DRUG_DNA_DEMETHYLATION];
-    d->kdm = p->k_dm * E[SD_DRUG_DNA_DEMETHYLATION];
+    d->kdm = p->k_dm * E[SD_DRUG_DNA_DEMETHYLATION] + p->hdac_kdm * E[SD_DRUG_HDAC_INHIBITOR];
     d->evt = p->evt_chi * E[SD_DRUG_EV_THERAPY];
+    d->reg_gain = 1.0 + p->evt_breg * E[SD_DRUG_EV_THERAPY];
+    d->rho_gain = 1.0 + p->evt_brho * E[SD_DRUG_EV_THERAPY];
 }

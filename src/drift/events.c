@@ -27,32 +27,34 @@ void sd_drift_coef_make(const sd_drift_params *p, const sd_drift_drive *d, doubl
     c->h = p->h;
     c->psi = p->psi;
     c->k_tox = d->k_tox;
+    c->g_sec = p->g_sec;
     c->clr0 = p->beta * d->immune / (1.0 + f_sen / p->kappa);
     c->r_S = p->r_S;
     c->k_sl = d->k_sl;
     c->k_rej = d->k_rej;
     c->reset = p->reset;
-    c->k_reg = p->k_reg;
+    c->k_reg = p->k_reg * d->reg_gain;
     c->K_reg = p->K_reg;
     c->mu_epi = p->mu_epi;
     c->g_S = p->g_S;
     c->kdm = d->kdm;
-    c->rho = p->rho;
+    c->rho = p->rho * d->rho_gain;
     c->delta = p->delta;
     c->qS = d->qS;
     c->qE = d->qE;
     c->evt = d->evt;
     /* Bounds of k dt (s / (K_S + s) and the Hill term are at most 1, nn / nb
      * and 1 / (1 + s / K_reg) too), rounded up far beyond the rounding of the
-     * rates; infinite (every site takes the exact path) for a negative term. */
-    double pk0 = d->protect * p->k0, pk0g = pk0 * p->g_epi;
-    double top = (pk0 + d->protect * p->k_S + d->protect * p->k_E) + d->k_tox;
+     * rates; infinite (every site takes the exact path) for a negative term.
+     * A normal site: (1 - P) (1 + g_epi epi) (k0 + k_S + k_E) + k_tox at
+     * most. */
+    double pk = d->protect * (p->k0 + p->k_S + p->k_E), pkg = pk * p->g_epi;
     const double up = 1.0 + 0x1p-40, tiny = 0x1p-1000;
-    int ok = d->protect >= 0 && p->k0 >= 0 && pk0g >= 0 && p->k_S >= 0 && p->k_E >= 0 &&
+    int ok = d->protect >= 0 && p->k0 >= 0 && p->k_S >= 0 && p->k_E >= 0 && pkg >= 0 &&
              d->k_tox >= 0 && p->dt >= 0;
-    c->x_norm0 = ok ? top * p->dt * up + tiny : INFINITY;
-    c->x_norm1 = ok ? pk0g * p->dt * up : INFINITY;
-    c->x_reg = p->k_reg >= 0 && p->dt >= 0 ? p->k_reg * p->dt * up + tiny : INFINITY;
+    c->x_norm0 = ok ? (pk + d->k_tox) * p->dt * up + tiny : INFINITY;
+    c->x_norm1 = ok ? pkg * p->dt * up : INFINITY;
+    c->x_reg = c->k_reg >= 0 && p->dt >= 0 ? c->k_reg * p->dt * up + tiny : INFINITY;
 }
 
 /* ---- Geometry -------------------------------------------------------------------- */
@@ -101,7 +103,12 @@ void sd_drift_kernel_init(const sd_box *b, const sd_drift_params *p, const sd_rn
                 double u[4];
                 sd_rng_uniform4(rng, (uint64_t)(g0 + i), 0, SD_DRIFT_RNG_INIT, u);
                 int sen = u[0] < p->f0;
-                if (p->focus_radius > 0 && (double)drift_r2(b, i, j, k) * dx2 <= R2) sen = 1;
+                if (p->init == SD_INIT_HALF_SPACE) {
+                    /* centre (x + 1/2) dx within slab_width of the wall */
+                    if (((double)(b->lo[0] + i) + 0.5) * p->dx <= p->slab_width) sen = 1;
+                } else if (p->focus_radius > 0 && (double)drift_r2(b, i, j, k) * dx2 <= R2) {
+                    sen = 1;
+                }
                 kind[q] = sen ? SD_DRIFT_SENESCENT : SD_DRIFT_NORMAL;
                 epi[q] = p->epi0;
                 ecm[q] = 1.0;
@@ -228,9 +235,10 @@ DRIFT_COLD static int drift_event(const sd_box *b, const sd_drift_coef *c, const
     double r1 = 0, r2 = 0, r3 = 0, ktot = 0, mean_epi = 0;
     if (kd == SD_DRIFT_NORMAL) {
         double e = E[p] > 0 ? E[p] : 0.0;
-        r1 = c->protect * c->k0 * (1.0 + c->g_epi * epi[p]);
-        r2 = r1 + c->protect * c->k_S * s / (c->K_S + s);
-        r3 = r2 + c->protect * c->k_E * drift_hill(c->psi * e, c->K_E, c->h);
+        double sus = c->protect * (1.0 + c->g_epi * epi[p]);
+        r1 = sus * c->k0;
+        r2 = r1 + sus * (c->k_S * s / (c->K_S + s));
+        r3 = r2 + sus * (c->k_E * drift_hill(c->psi * e, c->K_E, c->h));
         ktot = r3 + c->k_tox;
     } else if (kd == SD_DRIFT_SENESCENT) {
         r1 = c->clr0 * (1.0 + c->r_S * s) + c->k_sl;
@@ -294,7 +302,7 @@ void sd_drift_kernel_events(const sd_box *b, const sd_region *R, const sd_drift_
 {
     int64_t lev[SD_DRIFT_NEVENTS] = {0}, nsen = 0, nnorm = 0;
     const double xn0 = c->x_norm0, xn1 = c->x_norm1, xreg = c->x_reg;
-    const double cqS = c->qS, cqE = c->qE, cpsi = c->psi, cevt = c->evt;
+    const double cqS = c->qS, cqE = c->qE, cpsi = c->psi, cevt = c->evt, gsec = c->g_sec;
     for (int k = R->r0[2]; k < R->r1[2]; k++)
         for (int j = R->r0[1]; j < R->r1[1]; j++) {
             ptrdiff_t row = sd_box_idx(b, 0, j, k);
@@ -321,9 +329,12 @@ void sd_drift_kernel_events(const sd_box *b, const sd_region *R, const sd_drift_
                 int sen = nk == SD_DRIFT_SENESCENT, nor = nk == SD_DRIFT_NORMAL;
                 nsen += sen;
                 nnorm += nor;
-                qS[p] = sen ? cqS : 0.0;
+                /* A senescent cell secretes (1 + g_sec epi) times more (its
+                 * epi after this step's update). */
+                double gain = 1.0 + gsec * epi_new[p];
+                qS[p] = sen ? cqS * gain : 0.0;
                 aE[p] = nor ? cpsi : 0.0;
-                qE[p] = (sen ? cqE : 0.0) + cevt;
+                qE[p] = (sen ? cqE * gain : 0.0) + cevt;
             }
         }
     for (int q = 0; q < SD_DRIFT_NEVENTS; q++) ev[q] += lev[q];
@@ -332,7 +343,7 @@ void sd_drift_kernel_events(const sd_box *b, const sd_region *R, const sd_drift_
 }
 
 void sd_drift_kernel_sources(const sd_box *b, const sd_drift_coef *c, const uint8_t *kind,
-                             double *qS, double *aE, double *qE)
+                             const double *epi, double *qS, double *aE, double *qE)
 {
     for (int k = 0; k < b->ln[2]; k++)
         for (int j = 0; j < b->ln[1]; j++) {
@@ -340,9 +351,10 @@ void sd_drift_kernel_sources(const sd_box *b, const sd_drift_coef *c, const uint
             for (int i = 0; i < b->ln[0]; i++) {
                 ptrdiff_t p = row + i;
                 int sen = kind[p] == SD_DRIFT_SENESCENT, nor = kind[p] == SD_DRIFT_NORMAL;
-                qS[p] = sen ? c->qS : 0.0;
+                double gain = 1.0 + c->g_sec * epi[p];
+                qS[p] = sen ? c->qS * gain : 0.0;
                 aE[p] = nor ? c->psi : 0.0;
-                qE[p] = (sen ? c->qE : 0.0) + c->evt;
+                qE[p] = (sen ? c->qE * gain : 0.0) + c->evt;
             }
         }
 }

@@ -80,6 +80,18 @@ double sd_drift_drug_effect(const sd_drift_schedule *s, double t);
 
 /* ---- Parameters (read by sd_drift_params_load, drift.h) ----------------------- */
 
+/* The default potencies of the two paracrine channels (1/d): neutral, i.e. a
+ * normal cell whose every site within 3 dx is senescent is induced at the
+ * same rate by either channel alone, at the generic defaults (docs/model.md,
+ * "Neutral potencies"; unit.test_drift recomputes the rule). */
+#define SD_DRIFT_NEUTRAL_K_S 2e-3
+#define SD_DRIFT_NEUTRAL_K_E 1.06e-4
+
+/* The initial lesion (parameter init). */
+typedef enum { SD_INIT_FOCUS = 0, SD_INIT_HALF_SPACE, SD_INIT_COUNT } sd_drift_init;
+/* "focus", "half-space", NULL. */
+extern const char *const sd_drift_init_names[SD_INIT_COUNT + 1];
+
 typedef struct {
     /* Lattice and run (fixed_only in the table). */
     int dim;
@@ -97,6 +109,7 @@ typedef struct {
     int field_max_cycles;
     /* Induction. */
     double k0, g_epi, k_S, K_S, k_E, K_E, h;
+    double g_sec;          /* secretion gain with epi                       */
     /* Clearance. */
     double beta, kappa, r_S, k_sl;
     /* Rejuvenation. */
@@ -108,11 +121,12 @@ typedef struct {
     /* Bone density (tissue bone). */
     double bone_turnover, bone_sasp;
     /* Initial state. */
-    double epi0, f0, focus_radius;
+    double epi0, f0, focus_radius, slab_width;
+    sd_drift_init init;
     sd_drift_tissue tissue;
     /* Drugs. */
     sd_drift_schedule drug[SD_DRUG_COUNT];
-    double hdac_tox, evt_chi, tissue_efficacy;
+    double hdac_tox, hdac_kdm, evt_chi, evt_breg, evt_brho, tissue_efficacy;
 } sd_drift_params;
 
 /* ---- Per-step drive: what the drugs do at time t ------------------------ */
@@ -126,8 +140,10 @@ typedef struct {
     double immune;    /* 1 + I_imm(t), I_imm = 2 E_immune                    */
     double k_sl;      /* k_sl tissue_efficacy E_senolytic (1/d)              */
     double k_rej;     /* k_rev E_dm (1/d)                                    */
-    double kdm;       /* k_dm E_dm (1/d)                                     */
+    double kdm;       /* k_dm E_dm + k_dm,hdac E_hdac: epi decay (1/d)        */
     double evt;       /* chi E_ev_therapy: uniform EV source (load)          */
+    double reg_gain;  /* 1 + b_reg E_ev_therapy: regeneration multiplier    */
+    double rho_gain;  /* 1 + b_rho E_ev_therapy: matrix repair multiplier   */
 } sd_drift_drive;
 
 void sd_drift_drive_at(const sd_drift_params *p, double t, sd_drift_drive *d);
@@ -165,11 +181,11 @@ enum {
 /* Scalars of one step, the same on every rank. */
 typedef struct {
     double dt;
-    double protect, k0, g_epi, k_S, K_S, k_E, K_E, h, psi, k_tox;
+    double protect, k0, g_epi, k_S, K_S, k_E, K_E, h, psi, k_tox, g_sec;
     double clr0;      /* beta (1 + I_imm) / (1 + f_sen / kappa)              */
     double r_S, k_sl, k_rej, reset;
-    double k_reg, K_reg;
-    double mu_epi, g_S, kdm, rho, delta;
+    double k_reg, K_reg;  /* k_reg with the EV therapy's gain                */
+    double mu_epi, g_S, kdm, rho, delta; /* rho with the EV therapy's gain  */
     double qS, qE, evt;   /* sources written for the next field step        */
     /* Upper bounds of k dt (events.c): x_norm0 + x_norm1 |epi| for a NORMAL
      * site, x_reg for an EMPTY one, rounded up: a site whose uniform is not
@@ -206,6 +222,7 @@ void sd_drift_kernel_events(const sd_box *b, const sd_region *R, const sd_drift_
 
 /* Field sources of the current state (for the initial steady state). */
 void sd_drift_kernel_sources(const sd_box *b, const sd_drift_coef *c, const uint8_t *kind,
+                             const double *epi,
                              double *qS, double *aE, double *qE);
 
 /* Local counts of SENESCENT (cnt[0]) and NORMAL (cnt[1]) sites. */

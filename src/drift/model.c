@@ -1,6 +1,6 @@
 /* sendrift drift model: the model class sd_model_drift.
  *
- * One step from t_n = n dt to t_n+1 (docs/drift.md, "Step order"):
+ * One step from t_n = n dt to t_n+1 (docs/drift.md, "The model, step by step"):
  *   1. drug effects at t_n; coefficients with f_sen of the state at t_n;
  *      (bone) B over the step with f_normal and mean(S) at t_n;
  *   2. halo exchange of kind and epi begins (when regeneration is on);
@@ -300,7 +300,7 @@ static int drift_create(const sd_paramset *ps, const sd_run_info *info, MPI_Comm
     sd_drift_drive_at(&p, 0.0, &d);
     sd_drift_coef c;
     sd_drift_coef_make(&p, &d, (double)s->nsen / (double)b->nglobal, &c);
-    sd_drift_kernel_sources(b, &c, s->kind, s->qS, s->aE, s->qE);
+    sd_drift_kernel_sources(b, &c, s->kind, s->epi, s->qS, s->aE, s->qE);
     if (!rc)
         rc = drift_field_rc(sd_fields_steady(s->fs, s->S, NULL, s->qS, lamS, DS, NULL),
                             "SASP (S)", 0.0);
@@ -457,6 +457,7 @@ const sd_model_class sd_model_drift = {
     .snapshot = drift_snapshot,
     .destroy = drift_destroy,
     .checkpoint = drift_checkpoint,
-    .state_version = 2, /* 2: rows of 30 series (the cluster outputs) */
+    .state_version = 3, /* 2: rows of 30 series (the cluster outputs); 3: Revision 2 model,
+                           31 series (planar_front) */
     .state_bytes = drift_state_bytes,
 };

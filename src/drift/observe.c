@@ -43,7 +43,8 @@ const sd_metric_def sd_drift_series[SD_DRIFT_NSERIES] = {
      "equivalent radius of the focus cluster (the senescent and empty sites of the lesion, "
      "joined through faces, that holds a site within focus_radius of the centre): "
      "sqrt(A / pi) dx in 2-D, (3 V / (4 pi))^(1/3) dx in 3-D for its A (V) sites; 0 when "
-     "it is gone; NaN without a focus; not capped"},
+     "there is none (it may form again: a senescent site within focus_radius of the "
+     "centre starts it anew); NaN without a focus; not capped"},
     {"focus_extent", "um",
      "largest distance from the lattice centre to the centre of a site of the focus cluster; "
      "0 when it is gone; NaN without a focus"},
@@ -66,6 +67,11 @@ const sd_metric_def sd_drift_series[SD_DRIFT_NSERIES] = {
     {"pcf_16", "1", "pair correlation of senescent sites at 16 dx (as pcf_1)"},
     {"pcf_32", "1",
      "pair correlation of senescent sites at 32 dx (as pcf_1; NaN when no axis is longer)"},
+    {"planar_front", "um",
+     "init = half-space: planar front position, where the senescent fraction of the planes "
+     "x = const, counted from the x = 0 wall, first falls below 1/2 (linear interpolation "
+     "between plane centres (i + 1/2) dx); 0 when the first plane is below 1/2; nx dx when "
+     "no plane is; NaN for init = focus"},
 };
 
 const sd_metric_def sd_drift_summary[SD_DRIFT_NSUMMARY] = {
@@ -83,8 +89,9 @@ const sd_metric_def sd_drift_summary[SD_DRIFT_NSUMMARY] = {
      "if never"},
     {"drift_speed", "um/d",
      "least-squares slope of focus_radius over the window of output times from t = 0 while "
-     "the focus cluster exists and touches no wall (drift_speed_points of them); NaN without "
-     "a focus or with fewer than 3 such times"},
+     "the focus cluster exists and touches no wall (drift_speed_points of them); init = "
+     "half-space: of planar_front over the window while it is > 0 and at most 3/4 of the "
+     "lattice length nx dx; NaN without a focus or with fewer than 3 such times"},
     {"ev_share", "1",
      "EV-channel inductions / all inductions (which channel fired, not what it caused); NaN "
      "when there was none"},
@@ -93,7 +100,8 @@ const sd_metric_def sd_drift_summary[SD_DRIFT_NSUMMARY] = {
     {"drift_speed_status", "1",
      "why drift_speed is what it is: 0 fitted over the whole run (the focus cluster never "
      "met a wall nor vanished); 1 fitted up to the first output time where the focus cluster "
-     "touched a wall; 2 fitted up to its vanishing; 3 NaN: no focus; 4 NaN: fewer than 3 "
+     "touched a wall (half-space: the planar front passed 3/4 of nx dx); 2 fitted up to its "
+     "vanishing; 3 NaN: no focus; 4 NaN: fewer than 3 "
      "output times before it touched a wall; 5 NaN: fewer than 3 before it vanished; 6 NaN: "
      "the run has fewer than 3 output times"},
 };
@@ -313,6 +321,25 @@ int sd_drift_clusters(const sd_box *b, const sd_drift_params *p, const uint8_t *
         if (pairs > 0 && nsen > 0)
             out[SD_DRIFT_PCF_1 + l - SD_DRIFT_FOCUS_RADIUS] = (double)both / (double)pairs / (f * f);
     }
+    if (p->init == SD_INIT_HALF_SPACE) {
+        /* The planes x = const from the wall: the first whose senescent
+         * fraction is below 1/2, interpolated from the one before it. */
+        const int64_t plane = ny * nz;
+        double fprev = 1.0, front = (double)nx * dx;
+        for (int64_t x = 0; x < nx; x++) {
+            int64_t c = 0;
+            for (int64_t z = 0; z < nz; z++)
+                for (int64_t y = 0; y < ny; y++) c += sen[x + nx * (y + ny * z)] != INT32_MIN;
+            double fx = (double)c / (double)plane;
+            if (2 * c < plane) {
+                front = x == 0 ? 0.0
+                               : ((double)x - 0.5 + (fprev - 0.5) / (fprev - fx)) * dx;
+                break;
+            }
+            fprev = fx;
+        }
+        out[SD_DRIFT_PLANAR_FRONT - SD_DRIFT_FOCUS_RADIUS] = front;
+    }
     free(les);
     free(sen);
     free(focus);
@@ -431,7 +458,6 @@ void sd_drift_summarize_rows(const sd_drift_params *p, size_t n, const double *t
                              const double *rows, const int64_t totals[SD_DRIFT_NEVENTS],
                              double summary[SD_DRIFT_NSUMMARY])
 {
-    (void)p;
     const size_t NS = SD_DRIFT_NSERIES;
     for (int q = 0; q < SD_DRIFT_NSUMMARY; q++) summary[q] = NAN;
     if (n == 0) return;
@@ -466,31 +492,38 @@ void sd_drift_summarize_rows(const sd_drift_params *p, size_t n, const double *t
         break;
     }
 
-    /* Least squares through (t_k, focus_radius_k) over the window from
-     * t = 0 while the focus cluster exists and touches no wall. */
+    /* Least squares through (t_k, r_k) over the window from t = 0 while the
+     * front exists and is away from the walls: r the focus cluster's radius
+     * (touching no wall), or for init = half-space the planar front (at
+     * most 3/4 of the lattice length). */
+    const int planar = p->init == SD_INIT_HALF_SPACE;
+    const int col = planar ? SD_DRIFT_PLANAR_FRONT : SD_DRIFT_FOCUS_RADIUS;
+    const double far = 0.75 * (double)p->n[0] * p->dx;
+#define DRIFT_AT_WALL(r) (planar ? !((r)[SD_DRIFT_PLANAR_FRONT] <= far) : (r)[SD_DRIFT_FOCUS_WALL] != 0)
     size_t m = 0;
     while (m < n) {
         const double *r = rows + m * NS;
-        if (!(r[SD_DRIFT_FOCUS_RADIUS] > 0) || r[SD_DRIFT_FOCUS_WALL] != 0) break;
+        if (!(r[col] > 0) || DRIFT_AT_WALL(r)) break;
         m++;
     }
     summary[SD_DRIFT_DRIFT_SPEED_POINTS] = (double)m;
     {
-        int focus = n > 0 && !isnan(rows[SD_DRIFT_FOCUS_RADIUS]);
-        int wall = m < n && focus && rows[m * NS + SD_DRIFT_FOCUS_WALL] != 0;
+        int focus = n > 0 && !isnan(rows[col]);
+        int wall = m < n && focus && rows[m * NS + col] > 0 && DRIFT_AT_WALL(rows + m * NS);
         int status = !focus ? 3 : m == n ? (n >= 3 ? 0 : 6) : wall ? 1 : 2;
         if (focus && m < 3 && m < n) status += 3;
         summary[SD_DRIFT_DRIFT_SPEED_STATUS] = (double)status;
     }
+#undef DRIFT_AT_WALL
     if (m >= 3) {
         double st = 0, sr = 0;
         for (size_t k = 0; k < m; k++) {
             st += times[k];
-            sr += rows[k * NS + SD_DRIFT_FOCUS_RADIUS];
+            sr += rows[k * NS + col];
         }
         double tm = st / (double)m, rm = sr / (double)m, sxy = 0, sxx = 0;
         for (size_t k = 0; k < m; k++) {
-            double r = rows[k * NS + SD_DRIFT_FOCUS_RADIUS];
+            double r = rows[k * NS + col];
             sxy += (times[k] - tm) * (r - rm);
             sxx += (times[k] - tm) * (times[k] - tm);
         }

@@ -10,6 +10,8 @@
 
 /* ---- Names ---------------------------------------------------------------------- */
 
+const char *const sd_drift_init_names[SD_INIT_COUNT + 1] = {"focus", "half-space", NULL};
+
 #define DRIFT_NAME(E, name, i, A) #name,
 const char *const sd_drift_tissue_names[SD_TISSUE_COUNT + 1] = {
     SD_DRIFT_TISSUES(DRIFT_NAME, ) NULL};
@@ -101,6 +103,8 @@ double sd_drift_tissue_preset(sd_drift_tissue t, const char *name)
 #define SD_TISSUE_CHOICE(name, def, desc)                                                   \
     {name, "1", desc ": " DRIFT_TISSUE_SENTENCE, SD_PARAM_CHOICE, 0, 0, 0,                  \
      sd_drift_tissue_names, #def, 0, NULL},
+#define SD_CHOICE(name, field, names, def, desc) \
+    {name, "1", desc, SD_PARAM_CHOICE, 0, 0, 0, names, def, 0, NULL},
 #define SD_DRUG(E, name, interval, dose, t_half, emax, what)                                \
     SD_REAL(#name ".start", , "d", 0.0, 0.0, 1e6, what ": time of the first dose")         \
     SD_REAL(#name ".interval", , "d", interval, 0.0, 1e6, what ": time between doses")     \
@@ -161,6 +165,23 @@ static double drift_get(drift_loader *L, const sd_param_def *d)
     return v;
 }
 
+/* The index of the choice of parameter d among names[]. */
+static int drift_choice(drift_loader *L, const sd_param_def *d, const char *const *names)
+{
+    const char *v = sd_paramset_choice(L->ps, d->name, d->def_choice);
+    for (int i = 0; names[i]; i++)
+        if (v && strcmp(names[i], v) == 0) return i;
+    if (!L->rc) {
+        char list[256] = "";
+        for (int i = 0; names[i]; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s\"%s\"",
+                     i == 0 ? "" : names[i + 1] ? ", " : " or ", names[i]);
+        L->rc = sd_error(SD_ERR_INPUT, "drift: %s \"%s\" is not one of %s", d->name,
+                         v ? v : "(none)", list);
+    }
+    return 0;
+}
+
 /* n = x / y when x is (within round-off) a whole multiple of y. */
 static int drift_multiple(double x, double y, long *n)
 {
@@ -196,6 +217,7 @@ int sd_drift_params_load(const sd_paramset *ps, sd_drift_params *p)
 #define SD_REAL(name, field, unit, def, lo, hi, desc) p->field = drift_get(&L, d++);
 #define SD_REAL_TISSUE(name, field, unit, lo, hi, desc, presets) p->field = drift_get(&L, d++);
 #define SD_TISSUE_CHOICE(name, def, desc) d++; /* read above */
+#define SD_CHOICE(name, field, names, def, desc) p->field = drift_choice(&L, d++, names);
 #define SD_DRUG(E, ...)                                                                    \
     p->drug[SD_DRUG_##E].start = drift_get(&L, d++);                                       \
     p->drug[SD_DRUG_##E].interval = drift_get(&L, d++);                                    \
@@ -205,6 +227,13 @@ int sd_drift_params_load(const sd_paramset *ps, sd_drift_params *p)
     p->drug[SD_DRUG_##E].emax = drift_get(&L, d++);
 #include "params.def"
     if (L.rc) return L.rc;
+
+    if (p->init == SD_INIT_HALF_SPACE && p->focus_radius > 0)
+        return sd_error(SD_ERR_INPUT,
+                        "drift: focus_radius = %g um is given but init = half-space, whose "
+                        "lesion is a slab of slab_width = %g um at the x = 0 wall; leave "
+                        "focus_radius out, or set init = focus",
+                        p->focus_radius, p->slab_width);
 
     /* Consistency of the lattice and the output times. */
     if (p->dim == 2 && p->n[2] != 1)

@@ -27,9 +27,9 @@ grep -q "^design: *sobol (N = 1024 base points, second order" "$WORK/stdout" || 
 grep -q "result file: about" "$WORK/stdout" || fail "check: size estimate"
 grep -q "8182 more" "$WORK/stdout" || fail "check: first 10 runs"
 # The room a drift run's checkpoint takes: 25 x 19 sites x 33 B, 11 rows of
-# 30 series x 16 B, 64 KiB of HDF5 overhead: 86491 B.
+# 31 series x 16 B, 64 KiB of HDF5 overhead: 86667 B.
 expect_status 0 "$SENDRIFT" check "$E2E/sweeps/drift_small.json"
-grep -q "^checkpoints: about 84.5 KiB per run in flight, at stop signals" "$WORK/stdout" \
+grep -q "^checkpoints: about 84.6 KiB per run in flight, at stop signals" "$WORK/stdout" \
     || fail "check: checkpoint size"
 expect_status 0 "$SENDRIFT" check "$E2E/sweeps/null_grid.json" --all
 [ "$(grep -cE '^ +[0-9]+ +[0-9]+ +[01] ' "$WORK/stdout")" = 84 ] || fail "check --all: 84 rows"

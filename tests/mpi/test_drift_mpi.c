@@ -38,7 +38,7 @@ static void pset_make(pset *P, const char *text)
         CU_ASSERT_PTR_NOT_NULL_FATAL(eq);
         *eq = '\0';
         P->v[n].name = tok;
-        if (strcmp(tok, "tissue") == 0) {
+        if (strcmp(tok, "tissue") == 0 || strcmp(tok, "init") == 0) {
             P->v[n].choice = eq + 1;
             P->v[n].value = 0;
         } else {
@@ -115,7 +115,7 @@ static int compare(const char *what, const result *a, const result *b)
  * every event channel active, cartilage. */
 #define CASE_2D                                                                               \
     "nx=97 ny=61 periodic_x=1 dt=0.08333333333333333 duration=12 output_interval=1 "          \
-    "focus_radius=80 f0=0.02 k0=0.002 k_S=0.02 k_E=0.6 K_E=0.2 k_reg=0.4 tissue=cartilage "   \
+    "focus_radius=80 f0=0.02 k0=0.002 k_S=0.02 k_E=0.2 K_E=0.2 k_reg=0.4 tissue=cartilage "   \
     "mu_epi=0.01 senolytic.doses=2 senolytic.start=5 senolytic.interval=4 "                   \
     "senomorphic.doses=10 senomorphic.interval=1 ev_blocker.doses=2 ev_blocker.start=2 "      \
     "dna_demethylation.doses=2 dna_demethylation.start=1 dna_demethylation.interval=5 "       \
@@ -129,6 +129,17 @@ static int compare(const char *what, const result *a, const result *b)
     "k_reg=0.5 tissue=bone bone_turnover=0.2 bone_sasp=1 L_S=120 t_half_E=12 "                 \
     "senolytic.doses=1 senolytic.start=1 dna_demethylation.doses=1 k_rev=0.5 "                \
     "hdac_inhibitor.doses=2 hdac_inhibitor.tox=0.05 ev_therapy.doses=1 ev_therapy.start=2"
+
+/* 2-D, 70 x 45, periodic along y, a half-space lesion (the planar front
+ * and drift_speed from it), secretion scaled by epi (g_sec), every drug. */
+#define CASE_HALF                                                                             \
+    "nx=70 ny=45 periodic_y=1 dt=0.08333333333333333 duration=10 output_interval=1 "          \
+    "init=half-space slab_width=120 f0=0.02 k0=0.002 k_S=0.02 k_E=0.15 K_E=0.2 k_reg=0.4 "     \
+    "g_sec=3 mu_epi=0.02 tissue=disc senolytic.doses=1 senolytic.start=5 "                   \
+    "senomorphic.doses=10 senomorphic.interval=1 ev_blocker.doses=2 ev_blocker.start=2 "      \
+    "dna_demethylation.doses=2 dna_demethylation.start=1 dna_demethylation.interval=5 "       \
+    "k_rev=0.3 hdac_inhibitor.doses=3 hdac_inhibitor.start=3 hdac_inhibitor.tox=0.02 "        \
+    "immune.doses=1 immune.start=6 ev_therapy.doses=2 ev_therapy.start=4 ev_therapy.chi=0.3"
 
 /* Groups of 1, 2, 3, ... ranks; the last takes what is left. */
 static int group_color(int r, int n, int *gsize)
@@ -227,6 +238,7 @@ static void check_case(const char *name, const char *text)
 
 static void test_bitident_2d(void) { check_case("2-D 97 x 61", CASE_2D); }
 static void test_bitident_3d(void) { check_case("3-D 33 x 29 x 17", CASE_3D); }
+static void test_bitident_half(void) { check_case("2-D half-space 70 x 45", CASE_HALF); }
 
 /* Every rank returns the same code, with a message, when the lattice cannot
  * be split or a field solve fails. */
@@ -267,6 +279,7 @@ static int set_up(void)
 static const sd_test tests[] = {
     {"2-D: bit-identical for any number of ranks", test_bitident_2d},
     {"3-D: bit-identical for any number of ranks", test_bitident_3d},
+    {"half-space: bit-identical for any number of ranks", test_bitident_half},
     {"failures agreed by every rank", test_agreed_failures},
     SD_TEST_END};
 

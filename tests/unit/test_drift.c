@@ -47,7 +47,7 @@ static void pset_make(pset *P, const char *text)
         CU_ASSERT_PTR_NOT_NULL_FATAL(eq);
         *eq = '\0';
         P->v[n].name = tok;
-        P->v[n].choice = strcmp(tok, "tissue") == 0 ? eq + 1 : NULL;
+        P->v[n].choice = strcmp(tok, "tissue") == 0 || strcmp(tok, "init") == 0 ? eq + 1 : NULL;
         P->v[n].value = P->v[n].choice ? 0 : strtod(eq + 1, NULL);
         n++;
     }
@@ -162,8 +162,23 @@ static void test_drug_schedule(void)
     CU_ASSERT(close_rel(d.immune, 1 + 2 * third, 1e-14));
     CU_ASSERT(close_rel(d.k_sl, 3.0 * 0.3 * third, 1e-14)); /* muscle: efficacy 0.3 */
     CU_ASSERT(close_rel(d.k_rej, 0.05 * third, 1e-14));
-    CU_ASSERT(close_rel(d.kdm, 0.2 * third, 1e-14));
+    /* DNA demethylation (k_dm 0.2) and the HDAC inhibitor (its k_dm 0.1,
+     * emax 0.5) both lower epi. */
+    CU_ASSERT(close_rel(d.kdm, 0.2 * third + 0.1 * 0.5 * third, 1e-14));
     CU_ASSERT(close_rel(d.evt, 0.25 * third, 1e-14));
+    /* The EV therapy's benefit: regeneration and matrix repair x (1 + b E). */
+    CU_ASSERT(close_rel(d.reg_gain, 1 + third, 1e-14));
+    CU_ASSERT(close_rel(d.rho_gain, 1 + third, 1e-14));
+    sd_drift_coef c;
+    sd_drift_coef_make(&p, &d, 0.0, &c);
+    CU_ASSERT(close_rel(c.k_reg, 0.2 * (1 + third), 1e-14)); /* muscle: k_reg 0.2 */
+    CU_ASSERT(close_rel(c.rho, 0.02 * (1 + third), 1e-14));
+    pset_make(&P, "ev_therapy.doses=1 ev_therapy.dose=1 ev_therapy.t_half=24 "
+                  "ev_therapy.b_reg=3 ev_therapy.b_rho=0.5 ev_therapy.emax=0.6");
+    CU_ASSERT_EQUAL_FATAL(sd_drift_params_load(&P.ps, &p), SD_OK);
+    sd_drift_drive_at(&p, 1.0, &d);
+    CU_ASSERT(close_rel(d.reg_gain, 1 + 3 * 0.6 * third, 1e-14));
+    CU_ASSERT(close_rel(d.rho_gain, 1 + 0.5 * 0.6 * third, 1e-14));
 }
 
 /* ---- Parameters -------------------------------------------------------------------- */
@@ -271,6 +286,9 @@ static void test_validation(void)
     expect_input_error("beta=-1", "parameter \"beta\" = -1 is outside [0, 1000]");
     expect_input_error("nx=2.5", "parameter \"nx\" = 2.5 is not a whole number");
     expect_input_error("tissue=liver", "tissue \"liver\" is not one of generic, cartilage");
+    expect_input_error("init=slab", "init \"slab\" is not one of \"focus\" or \"half-space\"");
+    expect_input_error("init=half-space focus_radius=30",
+                       "focus_radius = 30 um is given but init = half-space");
     pset P;
     pset_make(&P, "nx=3 ny=1");
     sd_drift_params p;
@@ -637,6 +655,67 @@ static void test_event_draws(void)
     event_draws_case(2e-3, 200); /* p = 0.002: most sites decided by the bound */
 }
 
+/* Revision 2 rates on normal sites of four epi classes (by column mod 4:
+ * epi 0, 0.25, 0.5, 1) at S = K_S and psi E = K_E (both channels at half
+ * saturation): induction (1 - P) (1 + g_epi epi) (k0 + k_S / 2 + k_E / 2),
+ * so epi scales every channel and the shares of the channels do not depend
+ * on epi; a site made senescent secretes q (1 + g_sec epi). */
+static void test_epi_susceptibility(void)
+{
+    int n[3] = {200, 200, 1}, lo[3] = {0, 0, 0};
+    static const double epis[4] = {0.0, 0.25, 0.5, 1.0};
+    ev_block B;
+    ev_block_make(&B, n, lo, n);
+    for (int j = 0; j < n[1]; j++)
+        for (int i = 0; i < n[0]; i++) {
+            ptrdiff_t x = sd_box_idx(&B.b, i, j, 0);
+            B.kind[x] = SD_DRIFT_NORMAL;
+            B.v[0][x] = epis[i % 4];
+            B.v[1][x] = 0.25; /* S = K_S */
+            B.v[2][x] = 0.15; /* psi E = 2 x 0.15 = K_E */
+        }
+    sd_drift_coef c;
+    coef_of("k0=0.02 g_epi=3 k_S=0.3 K_S=0.25 k_E=0.18 K_E=0.3 psi=2 h=2 g_sec=1.5 beta=0 "
+            "k_reg=0 dt=0.5 output_interval=0.5",
+            &c);
+    const double bracket = 0.02 + 0.3 * 0.5 + 0.18 * 0.5;
+    int64_t fired[4] = {0}, tot[4] = {0}, chan[3] = {0};
+    const int T = 10;
+    int wrong_src = 0;
+    sd_rng rng = sd_rng_make(77, 3);
+    for (int t = 0; t < T; t++) {
+        int64_t ev[SD_DRIFT_NEVENTS] = {0}, cnt[2] = {0, 0};
+        ev_block_step(&B, &c, &rng, (uint64_t)t, ev, cnt);
+        for (int q = 0; q < 3; q++) chan[q] += ev[SD_DRIFT_EV_INTRINSIC + q];
+        for (int j = 0; j < n[1]; j++)
+            for (int i = 0; i < n[0]; i++) {
+                ptrdiff_t x = sd_box_idx(&B.b, i, j, 0);
+                int sen = B.kind_new[x] == SD_DRIFT_SENESCENT;
+                fired[i % 4] += sen;
+                tot[i % 4]++;
+                /* sources: q_S = q_E = 1 (no drug) x (1 + 1.5 epi) */
+                double want = sen ? 1.0 + 1.5 * epis[i % 4] : 0.0;
+                wrong_src += B.v[4][x] != want || B.v[6][x] != want;
+            }
+    }
+    CU_ASSERT_EQUAL(wrong_src, 0);
+    printf("\n    induction by epi:");
+    for (int a = 0; a < 4; a++) {
+        double p = -expm1(-(1 + 3 * epis[a]) * bracket * 0.5), f = (double)fired[a] / tot[a];
+        printf(" %.4f vs %.4f (%.2f s.e.)", f, p, in_se(f, p, tot[a]));
+        CU_ASSERT(in_se(f, p, tot[a]) < 4);
+    }
+    /* Which channel: in proportion to k0 : k_S/2 : k_E/2 whatever the epi. */
+    double nall = (double)(chan[0] + chan[1] + chan[2]);
+    const double share[3] = {0.02 / bracket, 0.15 / bracket, 0.09 / bracket};
+    printf("; channel shares");
+    for (int q = 0; q < 3; q++) {
+        printf(" %.4f vs %.4f", chan[q] / nall, share[q]);
+        CU_ASSERT(in_se(chan[q] / nall, share[q], nall) < 4);
+    }
+    ev_block_free(&B);
+}
+
 /* A mixed lattice at the default rates (induction by all channels,
  * clearance, regeneration, rejuvenation, toxicity): the kernel on the whole
  * lattice, on blocks whose x offsets split groups of four (as a rank's block
@@ -753,14 +832,26 @@ static void test_initial_observation(void)
         CU_ASSERT_EQUAL(r.rows[SD_DRIFT_FRONT_RADIUS], 50.0);
         CU_ASSERT(r.rows[SD_DRIFT_MEAN_S] > 0 && r.rows[SD_DRIFT_MEAN_E] > 0);
         /* The steady S conserves the source over zero-flux walls: mean S =
-         * mean q_S = the senescent fraction (up to the solver tolerance);
-         * EV uptake by normal cells keeps mean E below it. */
-        CU_ASSERT(fabs(r.rows[SD_DRIFT_MEAN_S] - inside / N) < 1e-5 * inside / N);
-        CU_ASSERT(r.rows[SD_DRIFT_MEAN_E] < inside / N);
+         * mean q_S = the senescent fraction x (1 + g_sec epi0) = x 1.4 (up
+         * to the solver tolerance); EV uptake by normal cells keeps mean E
+         * below it. */
+        double src = inside / N * (1 + 2.0 * 0.2);
+        CU_ASSERT(fabs(r.rows[SD_DRIFT_MEAN_S] - src) < 1e-5 * src);
+        CU_ASSERT(r.rows[SD_DRIFT_MEAN_E] < src);
         CU_ASSERT_EQUAL(r.summary[SD_DRIFT_PEAK_FRAC_SENESCENT], inside / N);
         CU_ASSERT_EQUAL(r.summary[SD_DRIFT_AUC_FRAC_SENESCENT], 0.0);
         printf("\n    %d x %d: focus of %ld sites, front %g um", n, n, inside,
                r.rows[SD_DRIFT_FRONT_RADIUS]);
+        result_free(&r);
+        /* Without uptake the steady E conserves its source too: both means
+         * are the senescent fraction x (1 + g_sec epi0). */
+        snprintf(text, sizeof text,
+                 "nx=%d ny=%d duration=0 focus_radius=50 f0=0 psi=0 g_sec=0.5 epi0=0.4", n,
+                 n);
+        CU_ASSERT_EQUAL_FATAL(run_model(text, 5, &r), SD_OK);
+        src = inside / N * (1 + 0.5 * 0.4);
+        CU_ASSERT(fabs(r.rows[SD_DRIFT_MEAN_S] - src) < 1e-5 * src);
+        CU_ASSERT(fabs(r.rows[SD_DRIFT_MEAN_E] - src) < 1e-5 * src);
         result_free(&r);
     }
 }
@@ -848,6 +939,33 @@ static void test_summaries(void)
     sd_drift_summarize_rows(&p, 4, times, rows, tot, s);
     CU_ASSERT(isnan(s[SD_DRIFT_DRIFT_SPEED]));
     CU_ASSERT_EQUAL(s[SD_DRIFT_DRIFT_SPEED_STATUS], 4.0);
+    /* init = half-space: the planar front, on a lattice 40 dx = 400 um
+     * long, over the window while it is at most 300 um (3/4): (0, 50),
+     * (1, 90), (2, 150); 320 ends it (the focus columns are not read). */
+    p.init = SD_INIT_HALF_SPACE;
+    p.n[0] = 40;
+    p.dx = 10;
+    double X[4] = {50, 90, 150, 320};
+    for (int k = 0; k < 4; k++) {
+        rows[k * NS + SD_DRIFT_PLANAR_FRONT] = X[k];
+        rows[k * NS + SD_DRIFT_FOCUS_RADIUS] = NAN;
+        rows[k * NS + SD_DRIFT_FOCUS_WALL] = NAN;
+    }
+    sd_drift_summarize_rows(&p, 4, times, rows, tot, s);
+    CU_ASSERT(fabs(s[SD_DRIFT_DRIFT_SPEED] - 50.0) < 1e-13);
+    CU_ASSERT_EQUAL(s[SD_DRIFT_DRIFT_SPEED_POINTS], 3.0);
+    CU_ASSERT_EQUAL(s[SD_DRIFT_DRIFT_SPEED_STATUS], 1.0);
+    /* exactly 3/4 is still in the window: the whole run, slope of
+     * (50, 90, 150, 300): 405 / 5 = 81 */
+    rows[3 * NS + SD_DRIFT_PLANAR_FRONT] = 300;
+    sd_drift_summarize_rows(&p, 4, times, rows, tot, s);
+    CU_ASSERT(fabs(s[SD_DRIFT_DRIFT_SPEED] - 81.0) < 1e-12);
+    CU_ASSERT_EQUAL(s[SD_DRIFT_DRIFT_SPEED_STATUS], 0.0);
+    /* the slab gone at t = 1 */
+    rows[NS + SD_DRIFT_PLANAR_FRONT] = 0;
+    sd_drift_summarize_rows(&p, 4, times, rows, tot, s);
+    CU_ASSERT(isnan(s[SD_DRIFT_DRIFT_SPEED]));
+    CU_ASSERT_EQUAL(s[SD_DRIFT_DRIFT_SPEED_STATUS], 5.0);
 }
 
 /* ---- Clusters --------------------------------------------------------------------------- */
@@ -982,6 +1100,128 @@ static void test_clusters(void)
     CU_ASSERT(isnan(CL(SD_DRIFT_CLUSTER_MEAN)) && isnan(CL(SD_DRIFT_PCF_1)));
 }
 
+/* The planar front of init = half-space on hand-made lattices of 10 x 4
+ * sites (dx 10 um): plane fractions 1, 1, 3/4, 1/4, 0, ... cross 1/2 half
+ * way between the centres of planes 2 and 3 (x = 25 and 35 um): 30 um;
+ * fractions 1, 1/2, 1/4: 1/2 is not below it, so between planes 1 and 2,
+ * at 15 + 10 (1/2 - 1/2) / (1/2 - 1/4) = 15 um; an empty first plane: 0;
+ * every plane at 1/2 or more: nx dx.  An isolated senescent cluster ahead
+ * of the front does not move it; with init = focus it is NaN.  In 3-D the
+ * planes hold ny nz sites. */
+static void test_planar_front(void)
+{
+    sd_drift_params p;
+    memset(&p, 0, sizeof p);
+    p.dx = 10;
+    p.init = SD_INIT_HALF_SPACE;
+    double out[SD_DRIFT_NSERIES];
+    uint8_t k[10 * 4];
+    sd_box b = cl_box(2, 10, 4, 1, 0);
+    static const int count[10] = {4, 4, 3, 1, 0, 0, 4, 0, 0, 0};
+    memset(k, SD_DRIFT_NORMAL, sizeof k);
+    for (int i = 0; i < 10; i++)
+        for (int j = 0; j < count[i]; j++) k[i + 10 * j] = SD_DRIFT_SENESCENT;
+    k[4 + 10 * 3] = SD_DRIFT_EMPTY; /* an empty site is not senescent */
+    CU_ASSERT_EQUAL_FATAL(sd_drift_clusters(&b, &p, k, out), SD_OK);
+    CU_ASSERT(fabs(CL(SD_DRIFT_PLANAR_FRONT) - 30.0) < 1e-12);
+    CU_ASSERT(isnan(CL(SD_DRIFT_FOCUS_RADIUS))); /* no focus with a slab */
+    /* Fractions 1, 1/2, 1/4, 0 ...: 15 um. */
+    memset(k, SD_DRIFT_NORMAL, sizeof k);
+    for (int j = 0; j < 4; j++) k[10 * j] = SD_DRIFT_SENESCENT;
+    k[1] = k[11] = k[2] = SD_DRIFT_SENESCENT;
+    CU_ASSERT_EQUAL_FATAL(sd_drift_clusters(&b, &p, k, out), SD_OK);
+    CU_ASSERT(fabs(CL(SD_DRIFT_PLANAR_FRONT) - 15.0) < 1e-12);
+    /* The first plane below 1/2: 0; every plane at 1/2: nx dx = 100 um. */
+    k[0] = k[10] = k[20] = SD_DRIFT_NORMAL;
+    CU_ASSERT_EQUAL_FATAL(sd_drift_clusters(&b, &p, k, out), SD_OK);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_PLANAR_FRONT), 0.0);
+    memset(k, SD_DRIFT_NORMAL, sizeof k);
+    for (int i = 0; i < 10; i++) k[i + 10 * (i % 2)] = k[i + 10 * 2] = SD_DRIFT_SENESCENT;
+    CU_ASSERT_EQUAL_FATAL(sd_drift_clusters(&b, &p, k, out), SD_OK);
+    CU_ASSERT_EQUAL(CL(SD_DRIFT_PLANAR_FRONT), 100.0);
+    p.init = SD_INIT_FOCUS;
+    CU_ASSERT_EQUAL_FATAL(sd_drift_clusters(&b, &p, k, out), SD_OK);
+    CU_ASSERT(isnan(CL(SD_DRIFT_PLANAR_FRONT)));
+    /* 3-D, 6 x 2 x 3: planes of 6 sites with 6, 5, 2, 0 ...: between planes
+     * 1 and 2 at 15 + 10 (5/6 - 1/2) / (5/6 - 1/3) = 21 2/3 um. */
+    p.init = SD_INIT_HALF_SPACE;
+    uint8_t k3[6 * 2 * 3];
+    sd_box b3 = cl_box(3, 6, 2, 3, 0);
+    static const int c3[6] = {6, 5, 2, 0, 0, 0};
+    memset(k3, SD_DRIFT_NORMAL, sizeof k3);
+    for (int i = 0; i < 6; i++)
+        for (int q = 0; q < c3[i]; q++) k3[i + 6 * q] = SD_DRIFT_SENESCENT; /* (y, z) = q */
+    CU_ASSERT_EQUAL_FATAL(sd_drift_clusters(&b3, &p, k3, out), SD_OK);
+    CU_ASSERT(fabs(CL(SD_DRIFT_PLANAR_FRONT) - (15.0 + 10.0 * (1.0 / 3) / 0.5)) < 1e-12);
+}
+
+/* ---- Neutral potencies --------------------------------------------------------------- */
+
+/* The rule the default k_S and k_E come from (docs/model.md, "Neutral
+ * potencies"): a normal cell whose every site within 3 dx is senescent (28
+ * sites in 2-D, epi0, no drug), in an otherwise normal tissue, at the steady
+ * state of both fields, is induced at the same rate by either channel
+ * alone: k_S S/(K_S + S) = k_E Hill(psi E).  The lattice is 257^2 with the
+ * cell at its centre, 128 dx = 5.1 L_S from the walls. */
+static void neutral_reference(const sd_drift_params *p, double *Sc, double *Ec)
+{
+    int n[3] = {257, 257, 1}, per[3] = {0, 0, 0};
+    sd_grid *g = NULL;
+    CU_ASSERT_EQUAL_FATAL(sd_grid_create(MPI_COMM_SELF, 2, n, p->dx, per, &g), SD_OK);
+    const sd_box *b = sd_grid_box(g);
+    double *q = NULL, *a = NULL, *S = NULL, *E = NULL;
+    CU_ASSERT_EQUAL_FATAL(sd_grid_alloc(g, "q", &q), SD_OK);
+    CU_ASSERT_EQUAL_FATAL(sd_grid_alloc(g, "a", &a), SD_OK);
+    CU_ASSERT_EQUAL_FATAL(sd_grid_alloc(g, "S", &S), SD_OK);
+    CU_ASSERT_EQUAL_FATAL(sd_grid_alloc(g, "E", &E), SD_OK);
+    int nsen = 0;
+    for (int j = 0; j < n[1]; j++)
+        for (int i = 0; i < n[0]; i++) {
+            ptrdiff_t x = sd_box_idx(b, i, j, 0);
+            int di = i - 128, dj = j - 128, sen = di * di + dj * dj <= 9 && (di || dj);
+            nsen += sen;
+            q[x] = sen ? 1.0 + p->g_sec * p->epi0 : 0.0;
+            a[x] = sen ? 0.0 : p->psi;
+        }
+    CU_ASSERT_EQUAL(nsen, 28);
+    sd_fields *fs = NULL;
+    sd_fields_opts o;
+    sd_fields_opts_default_dim(&o, 2);
+    o.rtol = 1e-10;
+    CU_ASSERT_EQUAL_FATAL(sd_fields_create(g, &o, &fs), SD_OK);
+    double lamS, DS, lamE, DE;
+    CU_ASSERT_EQUAL_FATAL(sd_fields_rates(p->L_S, p->t_half_S, &lamS, &DS), SD_OK);
+    CU_ASSERT_EQUAL_FATAL(sd_fields_rates(p->L_E, p->t_half_E, &lamE, &DE), SD_OK);
+    CU_ASSERT_EQUAL_FATAL(sd_fields_steady(fs, S, NULL, q, lamS, DS, NULL), SD_OK);
+    CU_ASSERT_EQUAL_FATAL(sd_fields_steady(fs, E, a, q, lamE, DE, NULL), SD_OK);
+    ptrdiff_t c = sd_box_idx(b, 128, 128, 0);
+    *Sc = S[c];
+    *Ec = E[c];
+    sd_fields_destroy(&fs);
+    free(q);
+    free(a);
+    free(S);
+    free(E);
+    sd_grid_destroy(&g);
+}
+
+static void test_neutral_potencies(void)
+{
+    pset P;
+    pset_make(&P, "");
+    sd_drift_params p;
+    CU_ASSERT_EQUAL_FATAL(sd_drift_params_load(&P.ps, &p), SD_OK);
+    double Sc, Ec;
+    neutral_reference(&p, &Sc, &Ec);
+    double sat = Sc / (p.K_S + Sc), U = p.psi * Ec, hill = U * U / (p.K_E * p.K_E + U * U);
+    double rS = p.k_S * sat, rE = p.k_E * hill;
+    printf("\n    reference cell: S = %.6g, S/(K_S+S) = %.6g; E = %.6g, U = psi E = %.6g, "
+           "Hill = %.6g; k_E / k_S = %.6g for equal rates; defaults k_S %g, k_E %g: rates "
+           "%.6g and %.6g /d (ratio %.4f)",
+           Sc, sat, Ec, U, hill, sat / hill, p.k_S, p.k_E, rS, rE, rE / rS);
+    CU_ASSERT(fabs(rE / rS - 1) < 0.005);
+}
+
 /* ---- Mean field ------------------------------------------------------------------------ */
 
 /* Without spatial coupling every site is an independent Markov chain with
@@ -991,8 +1231,9 @@ static void test_clusters(void)
  * g_S = 0 (local SASP in epi drift, which would make induction local through
  * epi), k_reg = 0 (regeneration depends on the neighbours), k_rev = 0
  * (rejuvenated cells' epi would differ from the others').  Kept: intrinsic
- * induction with epi(t), HDAC protection and toxicity, the saturating
- * clearance with the global f_sen, immune therapy. */
+ * induction with epi(t), HDAC protection, toxicity and its lowering of epi
+ * (hdac_inhibitor.k_dm), the saturating clearance with the global f_sen,
+ * immune therapy. */
 #define MF_K0 0.02
 #define MF_GEPI 4.0
 #define MF_MU 0.02
@@ -1006,7 +1247,7 @@ static void test_clusters(void)
     "k0=0.02 g_epi=4 mu_epi=0.02 epi0=0.2 f0=0.05 beta=0.3 kappa=0.5 r_S=0 g_S=0 k_S=0 " \
     "k_E=0 k_reg=0 k_rev=0 hdac_inhibitor.doses=3 hdac_inhibitor.start=5 "                \
     "hdac_inhibitor.interval=10 hdac_inhibitor.dose=3 hdac_inhibitor.tox=0.05 "           \
-    "immune.doses=1 immune.start=15 immune.dose=3"
+    "hdac_inhibitor.k_dm=0.5 immune.doses=1 immune.start=15 immune.dose=3"
 
 static void mf_rates(const sd_drift_params *p, double t, double epi, double s, double *ki,
                      double *kc)
@@ -1017,12 +1258,16 @@ static void mf_rates(const sd_drift_params *p, double t, double epi, double s, d
     *kc = MF_BETA * d.immune / (1 + s / MF_KAPPA);
 }
 
-static void mf_ode(const sd_drift_params *p, double t, const double y[2], double f[2])
+/* y = (normal, senescent, epi). */
+static void mf_ode(const sd_drift_params *p, double t, const double y[3], double f[3])
 {
-    double epi = 1 - (1 - MF_EPI0) * exp(-MF_MU * t), ki, kc;
-    mf_rates(p, t, epi, y[1], &ki, &kc);
+    double ki, kc;
+    sd_drift_drive d;
+    sd_drift_drive_at(p, t, &d);
+    mf_rates(p, t, y[2], y[1], &ki, &kc);
     f[0] = -ki * y[0];
     f[1] = ki * y[0] - kc * y[1];
+    f[2] = MF_MU * (1 - y[2]) - d.kdm * y[2];
 }
 
 static void test_mean_field(void)
@@ -1038,7 +1283,7 @@ static void test_mean_field(void)
      * the start of each step, one event per site per step). */
     double s = r.rows[SD_DRIFT_FRAC_SENESCENT], n = 1 - s, epi = MF_EPI0;
     /* The ODE, RK4 with h = dt / 20. */
-    double y[2] = {n, s}, h = dt / 20;
+    double y[3] = {n, s, MF_EPI0}, h = dt / 20;
     double worst_rec = 0, worst_ode = 0;
     printf("\n    t    simulated  recursion (s.e.)   ODE (s.e.)");
     for (long step = 0; step <= p.steps_total; step++) {
@@ -1049,6 +1294,10 @@ static void test_mean_field(void)
             double dode = (sim - y[1]) / sqrt(y[1] * (1 - y[1]) / N);
             printf("\n    %4.0f %.5f    %.5f (%+.2f)    %.5f (%+.2f)", r.times[k], sim, s, drec,
                    y[1], dode);
+            /* Every cell has the same epi (no rejuvenation, regeneration
+             * nor local SASP): the mean is the recursion's, exactly but for
+             * rounding. */
+            CU_ASSERT(fabs(r.rows[k * NS + SD_DRIFT_MEAN_EPI] - epi) < 1e-12);
             if (k > 0) {
                 CU_ASSERT(fabs(drec) < 3);
                 CU_ASSERT(fabs(dode) < 3);
@@ -1063,17 +1312,22 @@ static void test_mean_field(void)
         double n1 = n * (1 - pi), s1 = s * (1 - pc) + n * pi;
         n = n1;
         s = s1;
-        epi += (1 - epi) * -expm1(-MF_MU * dt);
+        /* epi: exact over the step with the drugs at its start (a = mu,
+         * decay mu + k_dm,hdac E_hdac). */
+        sd_drift_drive dr;
+        sd_drift_drive_at(&p, t, &dr);
+        double bb = MF_MU + dr.kdm;
+        epi += (MF_MU / bb - epi) * -expm1(-bb * dt);
         for (int q = 0; q < 20; q++) {
-            double tt = t + q * h, a[2], b[2], c[2], d[2], z[2];
+            double tt = t + q * h, a[3], b[3], c[3], d[3], z[3];
             mf_ode(&p, tt, y, a);
-            for (int i = 0; i < 2; i++) z[i] = y[i] + 0.5 * h * a[i];
+            for (int i = 0; i < 3; i++) z[i] = y[i] + 0.5 * h * a[i];
             mf_ode(&p, tt + 0.5 * h, z, b);
-            for (int i = 0; i < 2; i++) z[i] = y[i] + 0.5 * h * b[i];
+            for (int i = 0; i < 3; i++) z[i] = y[i] + 0.5 * h * b[i];
             mf_ode(&p, tt + 0.5 * h, z, c);
-            for (int i = 0; i < 2; i++) z[i] = y[i] + h * c[i];
+            for (int i = 0; i < 3; i++) z[i] = y[i] + h * c[i];
             mf_ode(&p, tt + h, z, d);
-            for (int i = 0; i < 2; i++) y[i] += h / 6 * (a[i] + 2 * b[i] + 2 * c[i] + d[i]);
+            for (int i = 0; i < 3; i++) y[i] += h / 6 * (a[i] + 2 * b[i] + 2 * c[i] + d[i]);
         }
     }
     printf("\n    largest deviation: recursion %.2f s.e., ODE %.2f s.e.", worst_rec, worst_ode);
@@ -1090,10 +1344,13 @@ static const sd_test tests[] = {
     {"regeneration kernel: walls, periodic axis", test_regeneration_kernel},
     {"event draws: keying, probability per lane, lanes uncorrelated", test_event_draws},
     {"event kernel: blocks splitting groups, bounds off: identical", test_event_blocks},
+    {"epi scales every induction channel and the secretion", test_epi_susceptibility},
     {"exact observation of the initial state", test_initial_observation},
     {"function index F of every tissue", test_function_index},
     {"summaries", test_summaries},
     {"clusters, focus cluster, nucleation, pair correlation", test_clusters},
+    {"neutral potencies: the default k_S and k_E obey their rule", test_neutral_potencies},
+    {"planar front of a half-space lesion", test_planar_front},
     {"mean field (k_S = k_E = 0)", test_mean_field},
     SD_TEST_END};
 
