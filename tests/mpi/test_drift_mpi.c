@@ -18,72 +18,18 @@
 
 #include "drift.h"
 #include "sendrift/error.h"
+#include "sd_drift_test.h"
 #include "sd_test.h"
 
 static int rank, size;
 
-/* A parameter set from "name=value" words (tissue=NAME is the choice). */
-typedef struct {
-    sd_pvalue v[96];
-    char buf[4096];
-    sd_paramset ps;
-} pset;
-
-static void pset_make(pset *P, const char *text)
-{
-    snprintf(P->buf, sizeof P->buf, "%s", text);
-    size_t n = 0;
-    for (char *tok = strtok(P->buf, " \n"); tok && n < 96; tok = strtok(NULL, " \n")) {
-        char *eq = strchr(tok, '=');
-        CU_ASSERT_PTR_NOT_NULL_FATAL(eq);
-        *eq = '\0';
-        P->v[n].name = tok;
-        if (strcmp(tok, "tissue") == 0 || strcmp(tok, "init") == 0) {
-            P->v[n].choice = eq + 1;
-            P->v[n].value = 0;
-        } else {
-            P->v[n].choice = NULL;
-            P->v[n].value = strtod(eq + 1, NULL);
-        }
-        n++;
-    }
-    P->ps.v = P->v;
-    P->ps.n = n;
-}
-
-typedef struct {
-    size_t nt;
-    double *rows;      /* nt x SD_DRIFT_NSERIES */
-    double summary[SD_DRIFT_NSUMMARY];
-} result;
-
 /* Run the model on comm; rows and summary are valid on the comm's rank 0. */
-static int run_model(const sd_paramset *ps, MPI_Comm comm, result *r)
+static int run_model_on(const sd_paramset *ps, MPI_Comm comm, result *r)
 {
-    const sd_model_class *m = &sd_model_drift;
-    sd_layout L;
-    int rc = m->layout(ps, &L);
-    if (rc) return rc;
-    r->nt = L.n_times;
-    r->rows = calloc(L.n_times * SD_DRIFT_NSERIES, sizeof(double));
     sd_run_info info = {7, 3, 1, 20240601, NULL, 7};
-    void *st = NULL;
-    rc = m->create(ps, &info, comm, &st);
-    for (size_t k = 0; k < L.n_times && !rc; k++) {
-        rc = m->advance(st, L.times[k]);
-        if (!rc) rc = m->observe(st, r->rows + k * SD_DRIFT_NSERIES);
-    }
-    if (!rc) rc = m->summarize(st, r->summary);
-    if (st) m->destroy(st);
-    sd_layout_free(&L);
-    return rc;
+    return drift_run(ps, &info, comm, r);
 }
 
-static void result_free(result *r)
-{
-    free(r->rows);
-    r->rows = NULL;
-}
 
 /* Number of doubles that differ; prints the first. */
 static int compare(const char *what, const result *a, const result *b)
@@ -164,7 +110,7 @@ static void check_case(const char *name, const char *text)
     pset_make(&P, text);
     result ref = {0}, world = {0}, grp = {0};
     int rc_ref = SD_OK;
-    if (rank == 0) rc_ref = run_model(&P.ps, MPI_COMM_SELF, &ref);
+    if (rank == 0) rc_ref = run_model_on(&P.ps, MPI_COMM_SELF, &ref);
     MPI_Bcast(&rc_ref, 1, MPI_INT, 0, MPI_COMM_WORLD);
     CU_ASSERT_EQUAL_FATAL(rc_ref, SD_OK);
     if (rank != 0) {
@@ -180,7 +126,7 @@ static void check_case(const char *name, const char *text)
     MPI_Bcast(ref.summary, SD_DRIFT_NSUMMARY, MPI_DOUBLE, 0, MPI_COMM_WORLD);
 
     /* The whole world as one group. */
-    int rc = run_model(&P.ps, MPI_COMM_WORLD, &world);
+    int rc = run_model_on(&P.ps, MPI_COMM_WORLD, &world);
     CU_ASSERT_EQUAL(rc, SD_OK);
     if (rc) fprintf(stderr, "%s on %d ranks: %s\n", name, size, sd_error_message());
     int bad = 0;
@@ -200,7 +146,7 @@ static void check_case(const char *name, const char *text)
     MPI_Comm_split(MPI_COMM_WORLD, color, rank, &sub);
     int srank;
     MPI_Comm_rank(sub, &srank);
-    rc = run_model(&P.ps, sub, &grp);
+    rc = run_model_on(&P.ps, sub, &grp);
     CU_ASSERT_EQUAL(rc, SD_OK);
     int gbad = 0;
     if (srank == 0 && rc == SD_OK) {
@@ -250,7 +196,7 @@ static void test_agreed_failures(void)
         char text[256];
         snprintf(text, sizeof text, "nx=1 ny=1 duration=1");
         pset_make(&P, text);
-        int rc = run_model(&P.ps, MPI_COMM_WORLD, &r), mx, mn;
+        int rc = run_model_on(&P.ps, MPI_COMM_WORLD, &r), mx, mn;
         MPI_Allreduce(&rc, &mx, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
         MPI_Allreduce(&rc, &mn, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
         CU_ASSERT_EQUAL(mx, SD_ERR_INPUT);
@@ -262,7 +208,7 @@ static void test_agreed_failures(void)
     }
     /* One V-cycle cannot reach 1e-14: a failed run (SD_ERR_MODEL) on every rank. */
     pset_make(&P, "nx=40 ny=30 duration=1 field_rtol=1e-14 field_max_cycles=1 f0=0.2");
-    int rc = run_model(&P.ps, MPI_COMM_WORLD, &r), mx, mn;
+    int rc = run_model_on(&P.ps, MPI_COMM_WORLD, &r), mx, mn;
     MPI_Allreduce(&rc, &mx, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     MPI_Allreduce(&rc, &mn, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     CU_ASSERT_EQUAL(mx, SD_ERR_MODEL);

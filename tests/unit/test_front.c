@@ -40,83 +40,10 @@
 
 #include "drift.h"
 #include "sendrift/error.h"
+#include "sd_drift_test.h"
 #include "sd_test.h"
 
 #define NS SD_DRIFT_NSERIES
-
-/* ---- Helpers (as in test_drift.c) ---------------------------------------------- */
-
-/* A parameter set as the sweep builds it: every table default first (NaN for
- * the tissue presets), then "name=value" words (tissue=NAME, init=NAME: the
- * choice). */
-typedef struct {
-    sd_pvalue v[SD_DRIFT_NPARAMS + 64];
-    char buf[4096];
-    sd_paramset ps;
-} pset;
-
-static void pset_make(pset *P, const char *text)
-{
-    size_t n = 0, nt;
-    const sd_param_def *t = sd_drift_param_table(&nt);
-    for (size_t i = 0; i < nt; i++) {
-        P->v[n].name = t[i].name;
-        P->v[n].value = t[i].def;
-        P->v[n].choice = t[i].type == SD_PARAM_CHOICE ? t[i].def_choice : NULL;
-        n++;
-    }
-    snprintf(P->buf, sizeof P->buf, "%s", text);
-    for (char *tok = strtok(P->buf, " \n"); tok && n < nt + 64; tok = strtok(NULL, " \n")) {
-        char *eq = strchr(tok, '=');
-        CU_ASSERT_PTR_NOT_NULL_FATAL(eq);
-        *eq = '\0';
-        P->v[n].name = tok;
-        P->v[n].choice = strcmp(tok, "tissue") == 0 || strcmp(tok, "init") == 0 ? eq + 1 : NULL;
-        P->v[n].value = P->v[n].choice ? 0 : strtod(eq + 1, NULL);
-        n++;
-    }
-    P->ps.v = P->v;
-    P->ps.n = n;
-}
-
-typedef struct {
-    size_t nt;
-    double *times, *rows;
-    double summary[SD_DRIFT_NSUMMARY];
-} result;
-
-static int run_model(const char *text, uint64_t run, result *r)
-{
-    pset P;
-    pset_make(&P, text);
-    const sd_model_class *m = &sd_model_drift;
-    sd_layout L;
-    memset(r, 0, sizeof *r);
-    int rc = m->layout(&P.ps, &L);
-    if (rc) return rc;
-    r->nt = L.n_times;
-    r->rows = calloc(L.n_times * NS, sizeof(double));
-    r->times = calloc(L.n_times, sizeof(double));
-    memcpy(r->times, L.times, sizeof(double) * L.n_times);
-    sd_run_info info = {run, 0, 0, 12345, NULL, run};
-    void *st = NULL;
-    rc = m->create(&P.ps, &info, MPI_COMM_SELF, &st);
-    for (size_t k = 0; k < L.n_times && !rc; k++) {
-        rc = m->advance(st, L.times[k]);
-        if (!rc) rc = m->observe(st, r->rows + k * NS);
-    }
-    if (!rc) rc = m->summarize(st, r->summary);
-    if (st) m->destroy(st);
-    sd_layout_free(&L);
-    return rc;
-}
-
-static void result_free(result *r)
-{
-    free(r->rows);
-    free(r->times);
-    r->rows = r->times = NULL;
-}
 
 /* ---- The derived speed ------------------------------------------------------------ */
 
