@@ -2,7 +2,8 @@
 #   make demo   install what is missing, build, run sweeps/example.json through
 #               mpirun on this machine, write results/example.h5 and its figures
 #   make test   install what is missing, build, run every test (ctest)
-# Other targets: deps, build, bench, bench-compare BASE=<commit>, asan, clean.
+# Other targets: deps, build, bench, bench-compare BASE=<commit>, asan, clean,
+# study-channels, study-epigenetic (docs/studies.md).
 # Variables: NP (ranks for the demo, default 3: a controller and two
 # workers), BUILD (build directory).
 
@@ -31,7 +32,8 @@ MPI_ENV += OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_ove
            OMPI_MCA_mpi_yield_when_idle=$(MPI_YIELD)
 MPIRUN  = $(MPI_ENV) mpirun --oversubscribe
 
-.PHONY: all deps build test demo bench bench-compare asan compilers clean
+.PHONY: all deps build test demo bench bench-compare asan compilers clean study-channels \
+        study-epigenetic
 
 all: build
 
@@ -56,6 +58,18 @@ demo: build
 bench: build
 	./bench/run.sh $(BUILD)
 
+# The two studies of docs/studies.md, each 5 to 11 minutes on 2 cores:
+# install, build, run their sweeps (sweeps/study-*.json and the variants
+# derived from them) through mpirun on NP ranks, analyse them.  Result files,
+# the sweeps run and the tables (STUDY.md, STUDY.json) in results/study-*/,
+# the figures in docs/figures/studies/.  A sweep already done is kept.
+STUDY = MPLBACKEND=Agg $(PYTHON) analysis/study --sendrift $(BUILD)/sendrift --np $(NP) \
+        --figures docs/figures/studies
+study-channels: build
+	$(STUDY) channels -o results/study-channels
+study-epigenetic: build
+	$(STUDY) epigenetic -o results/study-epigenetic
+
 # make bench-compare BASE=<commit>: this tree's benchmarks against those of
 # <commit>, in turns in one run (bench/compare.sh).  <commit> is checked out
 # in a git worktree $(BUILD)-base-<hash> and built there, when missing.
@@ -77,6 +91,9 @@ bench-compare: build
 # out of that pass: the tests of what other programs read (netCDF readers,
 # ParaView, the Python analysis), whose sendrift runs are the same paths the
 # other end-to-end tests take; they keep CI within its time (docs/faults.md).
+# Also left out: unit.test_front (the pulled-front speed, 44 model runs; 2-3
+# minutes under ASan), whose half-space runs take the paths of the half-space
+# case of mpi.test_drift_mpi, which runs under ASan on 1-4 and 6 ranks.
 ASAN_ENV = OMPI_MCA_mca_base_component_disable_dlclose=1 \
            PMIX_MCA_mca_base_component_disable_dlclose=1 \
            LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
@@ -85,7 +102,8 @@ asan: deps
 	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSD_SANITIZE=ON -DSD_WERROR=ON
 	cmake --build $(BUILD)-asan -j $(JOBS)
 	cd $(BUILD)-asan && $(ASAN_ENV) ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 \
-	  ctest --output-on-failure -j $(JOBS) --timeout 900 -LE "analysis|slurm|e2e"
+	  ctest --output-on-failure -j $(JOBS) --timeout 900 -LE "analysis|slurm|e2e" \
+	  -E "^unit\.test_front$$"
 	cd $(BUILD)-asan && $(ASAN_ENV) ASAN_OPTIONS=detect_leaks=0 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 900 -L e2e \
 	  -E "e2e\.test_(netcdf|xdmf_vtk|analysis)$$"
